@@ -1,0 +1,135 @@
+"""Digital Health Academy: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config=None) -> Flask:
+    """Create and configure the portal.
+
+    :param config: a config class or object, or a mapping of overrides; default
+        :class:`portal.config.Config`
+    :return: the configured Flask app (no database work is done here)
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, config) -> None:
+    """Load the configuration class and apply *config* overrides."""
+    from portal.config import Config
+
+    base = config if isinstance(config, type) else Config
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None and not isinstance(config, type):
+        app.config.from_object(config)
+    base.finalise(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions created in :mod:`portal.extensions`."""
+    from portal import i18n
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    import portal.models  # noqa: F401 - every table on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    i18n.init_app(app)
+    from portal import labels
+
+    labels.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from portal.accounts import loader  # noqa: F401 - registers the user loader
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Turn on foreign keys (off by default in SQLite) and WAL for concurrent readers."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        module = type(dbapi_connection).__module__
+        if not module.startswith("sqlite3"):
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every domain's blueprint explicitly."""
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.facilities.views import bp as facilities_bp
+    from portal.main import bp as main_bp
+
+    for bp in (main_bp, accounts_bp, facilities_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render errors as pages (or JSON under /api/)."""
+    from portal import errors
+
+    errors.register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Security headers and session expiry on every request."""
+    from flask import g, session
+    from flask_babel import refresh
+
+    from portal.security import set_security_headers
+
+    @app.before_request
+    def _start_request():
+        # An app context may outlive one request (the test client reuses it): never
+        # let one request's signed-in user or language leak into the next.
+        g.pop("_login_user", None)
+        refresh()
+        # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
+        session.permanent = True
+
+    app.after_request(set_security_headers)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` commands."""
+    from portal.cli import register
+
+    register(app)

@@ -1,0 +1,93 @@
+"""The `flask` commands: facilities, users, seed (more are added by each domain)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.extensions import db
+
+facilities_cli = AppGroup("facilities", help="Manage facilities.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+seed_cli = AppGroup("seed", help="Load demo or benchmark data.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@facilities_cli.command("create")
+@click.option("--licence", required=True, help="Operating licence number (unique).")
+@click.option("--name", required=True, help="Facility name.")
+@click.option("--type", "type_", required=True, help="clinic, polyclinic, dental, pharmacy, …")
+@click.option("--province", required=True, help='Province name ("Hà Nội", "Huế") or code.')
+@click.option("--address", default="", help="Street address.")
+def facilities_create(licence, name, type_, province, address):
+    """Add a facility."""
+    from portal.facilities.services import FacilityError, create_facility
+
+    try:
+        facility = create_facility(
+            licence=licence, name=name, type=type_, province=province, address=address
+        )
+    except FacilityError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(
+        f"Created facility {facility.licence_number}: {facility.name} ({facility.province.name})"
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["learner", "manager", "trainer", "admin"]))
+@click.option("--facility", "licence", default=None, help="Licence number of the facility.")
+@click.option("--job-role", default=None, help="doctor, nurse, midwife, pharmacist, …")
+def users_create(email, name, role, licence, job_role):
+    """Add a user; the password is asked for, or read from standard input."""
+    from portal.accounts.services import AccountError, create_user
+    from portal.facilities.services import get_facility_by_licence
+
+    facility = None
+    if licence:
+        facility = get_facility_by_licence(licence)
+        if facility is None:
+            _fail(f"no facility has licence number {licence}")
+    password = _read_password()
+    try:
+        user = create_user(
+            email=email, name=name, password=password, role=role,
+            facility=facility, job_role=job_role,
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@seed_cli.command("demo")
+def seed_demo():
+    """Load the demo facilities and accounts (idempotent)."""
+    from portal.seed import seed_demo as run
+
+    created = run()
+    db.session.commit()
+    click.echo(f"Demo data ready ({created} new records).")
+
+
+def register(app) -> None:
+    """Attach the command groups to *app*."""
+    for group in (facilities_cli, users_cli, seed_cli):
+        app.cli.add_command(group)

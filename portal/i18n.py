@@ -1,0 +1,44 @@
+"""Language choice: the user's saved language, else the visitor's cookie, else Vietnamese."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """Return the interface language for this request (``vi`` or ``en``)."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.locale
+    cookie = request.cookies.get(COOKIE)
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app) -> None:
+    """Make the current language and helpers available to templates."""
+    from flask_babel import get_locale
+
+    from portal.text import nfc
+
+    @app.context_processor
+    def _inject():
+        return {"current_locale": str(get_locale() or "vi")}
+
+    def localized(mapping, lang=None):
+        """Pick the text for the current language from a {vi, en} mapping, falling back to vi."""
+        if not mapping:
+            return ""
+        lang = lang or str(get_locale() or "vi")
+        return nfc(mapping.get(lang) or mapping.get("vi") or "")
+
+    app.jinja_env.globals["localized"] = localized
