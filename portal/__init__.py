@@ -42,10 +42,9 @@ def register_config(app: Flask, config) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in :mod:`portal.extensions`."""
+    import portal.models  # noqa: F401 - every table on the metadata
     from portal import i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-    import portal.models  # noqa: F401 - every table on the metadata
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"))

@@ -12,6 +12,7 @@ from portal.extensions import db
 facilities_cli = AppGroup("facilities", help="Manage facilities.")
 users_cli = AppGroup("users", help="Manage user accounts.")
 seed_cli = AppGroup("seed", help="Load demo or benchmark data.")
+courses_cli = AppGroup("courses", help="Check course files (import and export come next).")
 
 
 def _fail(message: str) -> None:
@@ -51,7 +52,9 @@ def _read_password() -> str:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["learner", "manager", "trainer", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["learner", "manager", "trainer", "admin"])
+)
 @click.option("--facility", "licence", default=None, help="Licence number of the facility.")
 @click.option("--job-role", default=None, help="doctor, nurse, midwife, pharmacist, …")
 def users_create(email, name, role, licence, job_role):
@@ -67,8 +70,12 @@ def users_create(email, name, role, licence, job_role):
     password = _read_password()
     try:
         user = create_user(
-            email=email, name=name, password=password, role=role,
-            facility=facility, job_role=job_role,
+            email=email,
+            name=name,
+            password=password,
+            role=role,
+            facility=facility,
+            job_role=job_role,
         )
     except AccountError as exc:
         db.session.rollback()
@@ -87,7 +94,30 @@ def seed_demo():
     click.echo(f"Demo data ready ({created} new records).")
 
 
+@courses_cli.command("check")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=str))
+def courses_check(folder):
+    """Validate a courses/ folder or one course folder; print every problem with file and line."""
+    from portal.catalog.loader import load_tree
+
+    result = load_tree(folder)
+    for error in result.errors:
+        click.echo(str(error), err=True)
+    if result.errors:
+        click.echo(f"{len(result.errors)} problem(s) found; nothing was changed.", err=True)
+        sys.exit(1)
+    lessons = sum(1 for c in result.courses for i in c.items if i.kind == "lesson")
+    quizzes = sum(1 for c in result.courses for i in c.items if i.kind == "quiz")
+    questions = sum(
+        len(i.questions.get("vi", ())) for c in result.courses for i in c.items if i.kind == "quiz"
+    )
+    click.echo(
+        f"OK: {len(result.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes) "
+        f"with {questions} question(s), {len(result.programmes)} programme(s)."
+    )
+
+
 def register(app) -> None:
     """Attach the command groups to *app*."""
-    for group in (facilities_cli, users_cli, seed_cli):
+    for group in (facilities_cli, users_cli, seed_cli, courses_cli):
         app.cli.add_command(group)

@@ -14,5 +14,7 @@ class EmptyForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language switch in the page header."""
 
-    lang = SelectField(_l("Language"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
+    lang = SelectField(
+        _l("Language"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
+    )
     next = HiddenField()

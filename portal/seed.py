@@ -74,8 +74,12 @@ def _ensure_user(email, name, role, facility=None, job_role=None) -> int:
     if get_user_by_email(email) is not None:
         return 0
     create_user(
-        email=email, name=name, password=DEMO_PASSWORD, role=role,
-        facility=facility, job_role=job_role,
+        email=email,
+        name=name,
+        password=DEMO_PASSWORD,
+        role=role,
+        facility=facility,
+        job_role=job_role,
     )
     return 1
 
@@ -102,8 +106,11 @@ def seed_demo() -> int:
         facility = get_facility_by_licence(spec["licence"])
         if facility is None:
             facility = create_facility(
-                licence=spec["licence"], name=spec["name"], type=spec["type"],
-                province=spec["province"], address=spec["address"],
+                licence=spec["licence"],
+                name=spec["name"],
+                type=spec["type"],
+                province=spec["province"],
+                address=spec["address"],
             )
             created += 1
         name, job = spec["manager"]

@@ -57,7 +57,10 @@ def missing(lang: str = "vi") -> list[str]:
     gaps = []
     for msgid in sorted(found):
         entry = catalogue.get(msgid)
-        if entry is None or not entry.string or entry.fuzzy:
+        strings = entry.string if entry is not None and isinstance(entry.string, tuple) else (
+            (entry.string,) if entry is not None else ()
+        )
+        if entry is None or not strings or not all(strings) or entry.fuzzy:
             gaps.append(msgid)
     return gaps
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url
+from sqlalchemy.orm import close_all_sessions
 
 from portal import create_app
 from portal.config import TestConfig
@@ -48,9 +49,16 @@ def _compile_translations() -> None:
     mo, po = catalogue / "messages.mo", catalogue / "messages.po"
     if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
         subprocess.run(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
-             str(ROOT / "portal" / "translations")],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "compile",
+                "-d",
+                str(ROOT / "portal" / "translations"),
+            ],
+            check=True,
+            capture_output=True,
         )
 
 
@@ -68,8 +76,8 @@ def app():
         db.drop_all()
         db.create_all()
     yield application
+    close_all_sessions()
     with application.app_context():
-        db.session.remove()
         db.drop_all()
         db.engine.dispose()
 
@@ -78,12 +86,30 @@ def app():
 def _clean_tables(app):
     """Give each test empty tables (faster than re-creating them)."""
     yield
+    # Every session of the test (several app contexts may have been pushed) must end
+    # its transaction first, or PostgreSQL would make the DELETEs wait on its locks.
+    close_all_sessions()
     with app.app_context():
-        db.session.rollback()
-        db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture
+def make_app():
+    """Build extra apps with other settings; their connection pools are closed afterwards."""
+    made = []
+
+    def _make(config):
+        extra = create_app(config)
+        made.append(extra)
+        return extra
+
+    yield _make
+    for extra in made:
+        with extra.app_context():
+            close_all_sessions()
+            db.engine.dispose()
 
 
 @pytest.fixture

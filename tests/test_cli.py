@@ -12,10 +12,20 @@ from portal.facilities.provinces import PROVINCES, find_province
 @pytest.mark.parametrize(
     "text, code",
     [
-        ("Hà Nội", "01"), ("ha noi", "01"), ("Thành phố Hà Nội", "01"), ("HÀ NỘI", "01"),
-        ("Huế", "46"), ("thanh pho hue", "46"), ("TP. Hồ Chí Minh", "79"),
-        ("Thành phố Hồ Chí Minh", "79"), ("ho chi minh", "79"), ("Tỉnh Đắk Lắk", "66"),
-        ("dak lak", "66"), ("79", "79"), ("1", "01"), ("Đà Nẵng", "48"),
+        ("Hà Nội", "01"),
+        ("ha noi", "01"),
+        ("Thành phố Hà Nội", "01"),
+        ("HÀ NỘI", "01"),
+        ("Huế", "46"),
+        ("thanh pho hue", "46"),
+        ("TP. Hồ Chí Minh", "79"),
+        ("Thành phố Hồ Chí Minh", "79"),
+        ("ho chi minh", "79"),
+        ("Tỉnh Đắk Lắk", "66"),
+        ("dak lak", "66"),
+        ("79", "79"),
+        ("1", "01"),
+        ("Đà Nẵng", "48"),
     ],
 )
 def test_province_matching_ignores_case_diacritics_and_prefixes(text, code):
@@ -29,15 +39,35 @@ def test_there_are_34_provinces():
 
 def test_facilities_create(runner):
     result = runner.invoke(
-        args=["facilities", "create", "--licence", "01-pk-9", "--name", "Phòng khám Hạnh Phúc",
-              "--type", "clinic", "--province", "thanh pho ha noi"]
+        args=[
+            "facilities",
+            "create",
+            "--licence",
+            "01-pk-9",
+            "--name",
+            "Phòng khám Hạnh Phúc",
+            "--type",
+            "clinic",
+            "--province",
+            "thanh pho ha noi",
+        ]
     )
     assert result.exit_code == 0, result.output
     facility = db.session.scalar(select(Facility))
     assert facility.licence_number == "01-PK-9" and facility.province_code == "01"
     again = runner.invoke(
-        args=["facilities", "create", "--licence", "01-PK-9", "--name", "Khác",
-              "--type", "clinic", "--province", "Hà Nội"]
+        args=[
+            "facilities",
+            "create",
+            "--licence",
+            "01-PK-9",
+            "--name",
+            "Khác",
+            "--type",
+            "clinic",
+            "--province",
+            "Hà Nội",
+        ]
     )
     assert again.exit_code == 1
     assert "01-PK-9" in again.output
@@ -45,20 +75,68 @@ def test_facilities_create(runner):
 
 
 def test_facilities_create_rejects_unknown_province_and_type(runner):
-    bad_province = runner.invoke(args=["facilities", "create", "--licence", "A", "--name", "A",
-                                       "--type", "clinic", "--province", "Atlantis"])
-    bad_type = runner.invoke(args=["facilities", "create", "--licence", "B", "--name", "B",
-                                   "--type", "spa", "--province", "Huế"])
+    bad_province = runner.invoke(
+        args=[
+            "facilities",
+            "create",
+            "--licence",
+            "A",
+            "--name",
+            "A",
+            "--type",
+            "clinic",
+            "--province",
+            "Atlantis",
+        ]
+    )
+    bad_type = runner.invoke(
+        args=[
+            "facilities",
+            "create",
+            "--licence",
+            "B",
+            "--name",
+            "B",
+            "--type",
+            "spa",
+            "--province",
+            "Huế",
+        ]
+    )
     assert bad_province.exit_code == 1 and bad_type.exit_code == 1
     assert db.session.scalar(select(func.count()).select_from(Facility)) == 0
 
 
 def test_users_create_reads_password_from_stdin(runner):
-    runner.invoke(args=["facilities", "create", "--licence", "L1", "--name", "PK",
-                        "--type", "clinic", "--province", "Huế"])
+    runner.invoke(
+        args=[
+            "facilities",
+            "create",
+            "--licence",
+            "L1",
+            "--name",
+            "PK",
+            "--type",
+            "clinic",
+            "--province",
+            "Huế",
+        ]
+    )
     result = runner.invoke(
-        args=["users", "create", "--email", "Hoa@Example.vn", "--name", "Lý Thị Hoa",
-              "--role", "learner", "--facility", "L1", "--job-role", "nurse"],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Hoa@Example.vn",
+            "--name",
+            "Lý Thị Hoa",
+            "--role",
+            "learner",
+            "--facility",
+            "L1",
+            "--job-role",
+            "nurse",
+        ],
         input="a-long-password\n",
     )
     assert result.exit_code == 0, result.output

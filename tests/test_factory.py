@@ -12,8 +12,8 @@ def test_healthz_reports_database_ok(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_when_database_unreachable(tmp_path):
-    app = create_app(
+def test_healthz_is_503_when_database_unreachable(tmp_path, make_app):
+    app = make_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x" * 32,

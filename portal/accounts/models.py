@@ -95,9 +95,7 @@ class Invitation(TimestampMixin, db.Model):
     job_role: Mapped[str | None] = mapped_column(String(20))
     #: SHA-256 of the secret token in the link; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

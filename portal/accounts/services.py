@@ -48,9 +48,7 @@ def validate_password(password: str) -> None:
     """Raise :class:`AccountError` unless *password* is acceptable."""
     _l = _messages()
     if len(password or "") < MIN_LENGTH:
-        raise AccountError(
-            _l("Use at least %(n)d characters.", n=MIN_LENGTH), field="password"
-        )
+        raise AccountError(_l("Use at least %(n)d characters.", n=MIN_LENGTH), field="password")
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -192,9 +190,7 @@ def update_user(
         user.session_token = new_session_token()
     user.is_active = is_active
     if old_role != role:
-        audit.record(
-            "user.role_changed", actor=actor, obj=user, ip=ip, old=old_role, new=role
-        )
+        audit.record("user.role_changed", actor=actor, obj=user, ip=ip, old=old_role, new=role)
     audit.record("user.updated", actor=actor, obj=user, ip=ip)
     return user
 
@@ -207,7 +203,9 @@ def search_users(query: str = "", *, facility_id: int | None = None, role: str |
         stmt = stmt.where(
             or_(
                 User.name_folded.like(needle, escape="\\"),
-                func.lower(User.email).like(f"%{_escape_like(query.strip().lower())}%", escape="\\"),
+                func.lower(User.email).like(
+                    f"%{_escape_like(query.strip().lower())}%", escape="\\"
+                ),
             )
         )
     if facility_id is not None:

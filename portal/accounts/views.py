@@ -20,6 +20,7 @@ from portal.accounts.forms import AcceptInvitationForm, LoginForm, PasswordForm
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
+from portal.i18n import COOKIE as LANG_COOKIE
 from portal.security import login_required, public, safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -52,6 +53,9 @@ def login():
             form.password.errors = [_("The e-mail or password is not correct.")]
             return render_template("accounts/login.html", form=form), 401
         session.clear()  # a fresh session on sign-in (no fixation)
+        chosen = request.cookies.get(LANG_COOKIE)
+        if chosen:  # the language picked before signing in carries into the account
+            services.set_locale(user, chosen)
         login_user(user)
         db.session.commit()
         return redirect(safe_next_url(request.args.get("next"), url_for("main.index")))
@@ -78,7 +82,9 @@ def password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data, form.password.data,
+                current_user,
+                form.current_password.data,
+                form.password.data,
                 ip=request.remote_addr,
             )
         except services.AccountError as exc:

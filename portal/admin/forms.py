@@ -21,7 +21,9 @@ from portal.security import ROLES
 class UserForm(FlaskForm):
     """Create or edit a user."""
 
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)]
+    )
     email = EmailField(
         _l("E-mail"),
         validators=[

@@ -132,8 +132,13 @@ def facility_list():
         current_app.config["PAGE_SIZE"],
     )
     return render_template(
-        "admin/facilities.html", page=page, q=q, province=province, ftype=ftype,
-        provinces=PROVINCES, types=FACILITY_TYPES,
+        "admin/facilities.html",
+        page=page,
+        q=q,
+        province=province,
+        ftype=ftype,
+        provinces=PROVINCES,
+        types=FACILITY_TYPES,
     )
 
 
@@ -180,8 +185,11 @@ def facility_edit(facility_id: int):
     if form.validate_on_submit():
         try:
             facilities.update_facility(
-                facility, actor=current_user, ip=request.remote_addr,
-                is_active=form.is_active.data, **_facility_fields(form),
+                facility,
+                actor=current_user,
+                ip=request.remote_addr,
+                is_active=form.is_active.data,
+                **_facility_fields(form),
             )
         except facilities.FacilityError as exc:
             db.session.rollback()

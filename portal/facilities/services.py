@@ -85,8 +85,14 @@ def create_facility(
     """
     facility = Facility()
     _apply(
-        facility, licence=licence, name=name, type=type, province=province,
-        address=address, phone=phone, email=email,
+        facility,
+        licence=licence,
+        name=name,
+        type=type,
+        province=province,
+        address=address,
+        phone=phone,
+        email=email,
     )
     try:
         with db.session.begin_nested():
@@ -111,7 +117,9 @@ def update_facility(facility: Facility, *, actor, ip=None, is_active=True, **fie
     return facility
 
 
-def search_facilities(query: str = "", *, province_code: str | None = None, type: str | None = None):
+def search_facilities(
+    query: str = "", *, province_code: str | None = None, type: str | None = None
+):
     """Return a select() of facilities matching *query* in name or licence, ignoring accents."""
     stmt = select(Facility).order_by(Facility.name_folded, Facility.id)
     if query and query.strip():

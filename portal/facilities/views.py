@@ -65,16 +65,21 @@ def invite():
         return _dashboard(form, 400)
     try:
         _invitation, token = accounts.invite(
-            current_user, form.email.data, job_role=form.job_role.data,
-            days=current_app.config["INVITATION_DAYS"], ip=request.remote_addr,
+            current_user,
+            form.email.data,
+            job_role=form.job_role.data,
+            days=current_app.config["INVITATION_DAYS"],
+            ip=request.remote_addr,
         )
     except accounts.AccountError as exc:
         db.session.rollback()
         form.email.errors = [*form.email.errors, str(exc)]
         return _dashboard(form, 400)
     db.session.commit()
-    flash(_("Invitation created. Send this link to the person: %(link)s", link=_invite_link(token)),
-          "success")
+    flash(
+        _("Invitation created. Send this link to the person: %(link)s", link=_invite_link(token)),
+        "success",
+    )
     return redirect(url_for("facilities.dashboard"))
 
 
@@ -138,8 +143,10 @@ def _set_active(user_id: int, active: bool):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            message = _("%(name)s can sign in again.") if active else _(
-                "%(name)s is deactivated; their records are kept."
+            message = (
+                _("%(name)s can sign in again.")
+                if active
+                else _("%(name)s is deactivated; their records are kept.")
             )
             flash(message % {"name": staff.name}, "success")
     return redirect(url_for("facilities.dashboard"))

@@ -6,9 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.accounts import services
-from portal.accounts.models import Invitation, User
+from portal.accounts.models import User
 from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
@@ -55,12 +54,12 @@ def test_next_parameter_cannot_leave_the_site(client):
     assert response.headers["Location"] == "/account/password"
 
 
-def test_repeated_failed_sign_ins_are_rate_limited():
+def test_repeated_failed_sign_ins_are_rate_limited(make_app):
     class Limited(SuiteConfig):
         RATELIMIT_ENABLED = True
         LOGIN_RATE_LIMIT = "3 per minute"
 
-    app = create_app(Limited)
+    app = make_app(Limited)
     with app.app_context():
         db.create_all()  # a separate in-memory database on SQLite
     client = app.test_client()
@@ -87,13 +86,20 @@ def test_change_password_ends_other_sessions(app, client):
     login(client, user.email, PASSWORD)
     bad = client.post(
         "/account/password",
-        data={"current_password": "wrong", "password": "new-password-123", "confirm": "new-password-123"},
+        data={
+            "current_password": "wrong",
+            "password": "new-password-123",
+            "confirm": "new-password-123",
+        },
     )
     assert "Mật khẩu hiện tại không đúng." in bad.get_data(as_text=True)
     good = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "password": "new-password-123",
-              "confirm": "new-password-123"},
+        data={
+            "current_password": PASSWORD,
+            "password": "new-password-123",
+            "confirm": "new-password-123",
+        },
     )
     assert good.status_code == 302
     assert client.get("/me").status_code == 200  # this session stays
@@ -136,8 +142,12 @@ def manager():
 
 
 def _accept_data(**overrides):
-    data = {"name": "Trần Thị Hoa", "job_role": "nurse", "password": "hoa-password-1",
-            "confirm": "hoa-password-1"}
+    data = {
+        "name": "Trần Thị Hoa",
+        "job_role": "nurse",
+        "password": "hoa-password-1",
+        "confirm": "hoa-password-1",
+    }
     data.update(overrides)
     return data
 
@@ -183,7 +193,9 @@ def test_closed_invitations_give_a_clear_page(client, manager, state):
     response = client.get(f"/invitations/{token}")
     assert response.status_code == 410
     body = response.get_data(as_text=True)
-    assert {"expired": "đã hết hạn", "cancelled": "đã bị hủy", "unknown": "không hợp lệ"}[state] in body
+    assert {"expired": "đã hết hạn", "cancelled": "đã bị hủy", "unknown": "không hợp lệ"}[
+        state
+    ] in body
     assert client.post(f"/invitations/{token}", data=_accept_data()).status_code == 410
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
@@ -194,11 +206,11 @@ def test_invitations_expire_after_seven_days_by_default(manager):
     assert invitation.status(utcnow() + timedelta(days=8)) == "expired"
 
 
-def test_csrf_is_enforced_on_forms():
+def test_csrf_is_enforced_on_forms(make_app):
     class WithCsrf(SuiteConfig):
         WTF_CSRF_ENABLED = True
 
-    app = create_app(WithCsrf)
+    app = make_app(WithCsrf)
     client = app.test_client()
     response = client.post("/login", data={"email": "a@b.vn", "password": "whatever-123"})
     assert response.status_code == 400

@@ -39,7 +39,12 @@ def test_duplicate_email_is_a_form_error(client, as_user):
     as_user(admin)
     response = client.post(
         "/admin/users/new",
-        data={"name": "Ai Đó", "email": admin.email, "role": "trainer", "password": "long-password-1"},
+        data={
+            "name": "Ai Đó",
+            "email": admin.email,
+            "role": "trainer",
+            "password": "long-password-1",
+        },
     )
     assert response.status_code == 200
     assert "Đã có tài khoản dùng e-mail này." in response.get_data(as_text=True)
@@ -62,16 +67,27 @@ def test_admin_creates_facility_and_user(client, as_user):
     as_user(create_user("admin"))
     client.post(
         "/admin/facilities/new",
-        data={"name": "Nhà thuốc Hồng Phúc", "licence_number": "92-NT-1", "type": "pharmacy",
-              "province": "92", "address": "1 Đường 3/2, Ninh Kiều"},
+        data={
+            "name": "Nhà thuốc Hồng Phúc",
+            "licence_number": "92-NT-1",
+            "type": "pharmacy",
+            "province": "92",
+            "address": "1 Đường 3/2, Ninh Kiều",
+        },
     )
     facility = db.session.scalar(select(Facility).where(Facility.licence_number == "92-NT-1"))
     assert facility.name == "Nhà thuốc Hồng Phúc" and facility.province.name == "Cần Thơ"
     client.post(
         "/admin/users/new",
-        data={"name": "Lê Văn Tám", "email": "tam@example.vn", "role": "manager",
-              "facility": "92-nt-1", "job_role": "pharmacist", "is_active": "y",
-              "password": "long-password-1"},
+        data={
+            "name": "Lê Văn Tám",
+            "email": "tam@example.vn",
+            "role": "manager",
+            "facility": "92-nt-1",
+            "job_role": "pharmacist",
+            "is_active": "y",
+            "password": "long-password-1",
+        },
     )
     user = db.session.scalar(select(User).where(User.email == "tam@example.vn"))
     assert user.role == "manager" and user.facility_id == facility.id
@@ -94,13 +110,23 @@ def test_learner_without_facility_is_refused(client, as_user):
     as_user(create_user("admin"))
     response = client.post(
         "/admin/users/new",
-        data={"name": "X", "email": "x@example.vn", "role": "learner", "password": "long-password-1"},
+        data={
+            "name": "X",
+            "email": "x@example.vn",
+            "role": "learner",
+            "password": "long-password-1",
+        },
     )
     assert "Học viên và quản lý phải thuộc một cơ sở." in response.get_data(as_text=True)
     response = client.post(
         "/admin/users/new",
-        data={"name": "X", "email": "x@example.vn", "role": "learner", "facility": "NOPE",
-              "password": "long-password-1"},
+        data={
+            "name": "X",
+            "email": "x@example.vn",
+            "role": "learner",
+            "facility": "NOPE",
+            "password": "long-password-1",
+        },
     )
     assert "Không có cơ sở nào có số giấy phép này." in response.get_data(as_text=True)
 

@@ -21,7 +21,8 @@ def test_manager_invites_and_the_link_works(client, as_user):
     manager = create_user("manager")
     as_user(manager)
     response = client.post(
-        "/facility/invitations", data={"email": "moi@example.vn", "job_role": "pharmacist"},
+        "/facility/invitations",
+        data={"email": "moi@example.vn", "job_role": "pharmacist"},
         follow_redirects=True,
     )
     token = _link_token(response.get_data(as_text=True))
@@ -36,7 +37,9 @@ def test_invalid_or_duplicate_invitations_are_form_errors(client, as_user):
     manager = create_user("manager")
     as_user(manager)
     bad = client.post("/facility/invitations", data={"email": "not-an-email", "job_role": "nurse"})
-    assert bad.status_code == 400 and "Nhập một địa chỉ e-mail hợp lệ." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Nhập một địa chỉ e-mail hợp lệ." in bad.get_data(
+        as_text=True
+    )
     taken = client.post("/facility/invitations", data={"email": manager.email, "job_role": "nurse"})
     assert taken.status_code == 400
     assert "Đã có tài khoản dùng e-mail này." in taken.get_data(as_text=True)
@@ -46,8 +49,11 @@ def test_invalid_or_duplicate_invitations_are_form_errors(client, as_user):
 def test_resend_makes_the_old_link_stop_working(client, as_user):
     manager = create_user("manager")
     as_user(manager)
-    first = client.post("/facility/invitations", data={"email": "r@example.vn", "job_role": "nurse"},
-                        follow_redirects=True)
+    first = client.post(
+        "/facility/invitations",
+        data={"email": "r@example.vn", "job_role": "nurse"},
+        follow_redirects=True,
+    )
     old = _link_token(first.get_data(as_text=True))
     invitation = db.session.scalar(select(Invitation))
     second = client.post(f"/facility/invitations/{invitation.id}/resend", follow_redirects=True)
