@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from portal.quizzes.gift import GiftError, parse_gift, write_gift
 from portal.quizzes.questions import Answer, MatchPair, NumericAnswer, Question, clean_text
+from tests.conftest import need
 
 #: Moodle's example file, kept next to the repository (DESIGN.md, "Course files").
 MOODLE_EXAMPLES = Path(__file__).resolve().parents[3] / "shared/standards/gift-examples.txt"
@@ -276,8 +277,8 @@ def test_more_complicated_examples():
     ]
 
 
-@pytest.mark.skipif(not MOODLE_EXAMPLES.exists(), reason="no Moodle example file beside the repo")
 def test_moodle_example_file_reads_whole_and_round_trips():
+    need(MOODLE_EXAMPLES.exists(), f"Moodle's example file is not at {MOODLE_EXAMPLES}")
     questions, errors = parse_gift(MOODLE_EXAMPLES.read_text(encoding="utf-8"), "examples.txt")
     assert (len(questions), errors) == (43, [])
     assert parse_gift(write_gift(questions)) == (questions, [])
