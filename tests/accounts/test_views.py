@@ -216,3 +216,22 @@ def test_csrf_is_enforced_on_forms(make_app):
     assert response.status_code == 400
     page = client.get("/login").get_data(as_text=True)
     assert 'name="csrf_token"' in page
+
+
+def test_sessions_expire_after_inactivity(make_app):
+    from datetime import timedelta as td
+
+    class ShortSessions(SuiteConfig):
+        PERMANENT_SESSION_LIFETIME = td(seconds=1)
+
+    app = make_app(ShortSessions)
+    with app.app_context():  # on SQLite this app has its own in-memory database
+        db.create_all()
+        email = create_user("learner").email
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code == 302
+    assert client.get("/me").status_code == 200
+    import time
+
+    time.sleep(2.1)
+    assert client.get("/me").status_code == 302  # the signed cookie is too old: signed out
