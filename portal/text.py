@@ -39,3 +39,8 @@ def fold(value: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("đ", "d")
     return _SPACES.sub(" ", text).strip()
+
+
+def escape_like(value: str) -> str:
+    """Escape ``\\``, ``%`` and ``_`` so *value* matches literally in ``LIKE … ESCAPE '\\'``."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -45,7 +45,6 @@ def test_development_generates_a_secret_once(monkeypatch, tmp_path):
         SECRET_KEY = None
 
     first = create_app(Dev)
-    first.instance_path  # noqa: B018
     second = create_app(Dev)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 40

@@ -10,17 +10,18 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.accounts.models import JOB_ROLES, Invitation, User, new_session_token
-from portal.accounts.passwords import MIN_LENGTH, check_password, hash_password
+from portal.accounts.passwords import DUMMY_HASH, MIN_LENGTH, check_password, hash_password
 from portal.db import utcnow
 from portal.extensions import db
 from portal.facilities.models import Facility
 from portal.security import ROLES
-from portal.text import fold, nfc
+from portal.text import escape_like, fold, nfc
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,8 @@ class EmailTaken(AccountError):
     """Another account already uses this e-mail address."""
 
 
-def _messages():
-    # Imported lazily so that this module stays importable without Flask-Babel set up.
-    from flask_babel import lazy_gettext as _l
-
-    return _l
-
-
 def validate_password(password: str) -> None:
     """Raise :class:`AccountError` unless *password* is acceptable."""
-    _l = _messages()
     if len(password or "") < MIN_LENGTH:
         raise AccountError(_l("Use at least %(n)d characters.", n=MIN_LENGTH), field="password")
 
@@ -76,7 +69,6 @@ def create_user(
     :raises AccountError: on a rule broken (unknown role, missing facility, weak password)
     :raises EmailTaken: when the e-mail is already used
     """
-    _l = _messages()
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
     if job_role is not None and job_role not in JOB_ROLES:
@@ -114,7 +106,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User | 
     """
     user = get_user_by_email(email or "")
     if user is None:
-        check_password(_dummy_hash(), password or "")
+        check_password(DUMMY_HASH, password or "")
         audit.record("auth.login_failed", ip=ip, email=(email or "")[:254], reason="unknown")
         return None
     if not check_password(user.password_hash, password or "") or not user.is_active:
@@ -126,18 +118,11 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User | 
     return user
 
 
-def _dummy_hash() -> str:
-    from portal.accounts.passwords import DUMMY_HASH
-
-    return DUMMY_HASH
-
-
 def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> None:
     """Change *user*'s password and end their other sessions.
 
     :raises AccountError: when *current* is wrong or *new* is too weak
     """
-    _l = _messages()
     if not check_password(user.password_hash, current or ""):
         raise AccountError(_l("The current password is not correct."), field="current_password")
     validate_password(new)
@@ -168,7 +153,6 @@ def update_user(
 
     :raises AccountError: on a broken rule; :raises EmailTaken: on a taken e-mail
     """
-    _l = _messages()
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
     if role in ("learner", "manager") and facility is None:
@@ -199,13 +183,11 @@ def search_users(query: str = "", *, facility_id: int | None = None, role: str |
     """Return a select() of users matching *query* in name or e-mail, ignoring case and accents."""
     stmt = select(User).order_by(User.name_folded, User.id)
     if query and query.strip():
-        needle = f"%{_escape_like(fold(query))}%"
+        needle = f"%{escape_like(fold(query))}%"
         stmt = stmt.where(
             or_(
                 User.name_folded.like(needle, escape="\\"),
-                func.lower(User.email).like(
-                    f"%{_escape_like(query.strip().lower())}%", escape="\\"
-                ),
+                func.lower(User.email).like(f"%{escape_like(query.strip().lower())}%", escape="\\"),
             )
         )
     if facility_id is not None:
@@ -213,10 +195,6 @@ def search_users(query: str = "", *, facility_id: int | None = None, role: str |
     if role:
         stmt = stmt.where(User.role == role)
     return stmt
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- invitations -------------------------------------------------------------------
@@ -240,7 +218,6 @@ def invite(
     :return: the invitation and the secret token for the link (shown once, never stored)
     :raises AccountError: when the address already has an account or a pending invitation
     """
-    _l = _messages()
     now = now or utcnow()
     email = nfc(email).lower()
     if job_role is not None and job_role not in JOB_ROLES:
@@ -283,7 +260,6 @@ def resend_invitation(
     :return: the new secret token
     :raises AccountError: when the invitation was already accepted
     """
-    _l = _messages()
     now = now or utcnow()
     if invitation.accepted_at is not None:
         raise AccountError(_l("This invitation was already accepted."))
@@ -300,7 +276,6 @@ def cancel_invitation(manager: User, invitation: Invitation, *, now: datetime | 
 
     :raises AccountError: when it was already accepted
     """
-    _l = _messages()
     if invitation.accepted_at is not None:
         raise AccountError(_l("This invitation was already accepted."))
     invitation.cancelled_at = now or utcnow()
@@ -328,7 +303,6 @@ def accept_invitation(
 
     :raises AccountError: when the invitation is not pending, or the input breaks a rule
     """
-    _l = _messages()
     now = now or utcnow()
     if invitation.status(now) != "pending":
         raise AccountError(_l("This invitation can no longer be used."))
@@ -355,7 +329,6 @@ def set_staff_active(manager: User, staff: User, active: bool, *, ip: str | None
 
     :raises AccountError: when the manager tries to deactivate themself
     """
-    _l = _messages()
     if staff.id == manager.id:
         raise AccountError(_l("You cannot deactivate your own account."))
     if staff.is_active == active:

@@ -19,7 +19,7 @@ from portal.accounts import services
 from portal.accounts.forms import AcceptInvitationForm, LoginForm, PasswordForm
 from portal.db import utcnow
 from portal.extensions import db, limiter
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, attach_error
 from portal.i18n import COOKIE as LANG_COOKIE
 from portal.security import login_required, public, safe_next_url
 
@@ -29,13 +29,6 @@ bp = Blueprint("accounts", __name__)
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
-
-def _field_error(form, exc) -> None:
-    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -89,7 +82,7 @@ def password():
             )
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             # the session token changed: keep this session signed in
@@ -135,7 +128,7 @@ def accept(token: str):
             )
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             login_user(user)

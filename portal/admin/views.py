@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.facilities import services as facilities
 from portal.facilities.models import FACILITY_TYPES, Facility
 from portal.facilities.provinces import BY_CODE, PROVINCES
+from portal.forms import attach_error
 from portal.pagination import paginate
 from portal.security import ROLES, roles_required
 
@@ -22,13 +23,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _page_arg() -> int:
     return request.args.get("page", 1, type=int) or 1
 
-
-def _put_error(form, exc) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is None:
-        flash(str(exc), "error")
-    else:
-        field.errors = [*field.errors, str(exc)]
 
 
 @bp.route("")
@@ -79,7 +73,7 @@ def user_new():
             )
         except accounts.AccountError as exc:
             db.session.rollback()
-            _put_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("Account created for %(name)s.", name=user.name), "success")
@@ -111,7 +105,7 @@ def user_edit(user_id: int):
             )
         except accounts.AccountError as exc:
             db.session.rollback()
-            _put_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
@@ -166,7 +160,7 @@ def facility_new():
             )
         except facilities.FacilityError as exc:
             db.session.rollback()
-            _put_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("Facility %(name)s created.", name=facility.name), "success")
@@ -193,7 +187,7 @@ def facility_edit(facility_id: int):
             )
         except facilities.FacilityError as exc:
             db.session.rollback()
-            _put_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")

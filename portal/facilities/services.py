@@ -11,7 +11,7 @@ from portal import audit
 from portal.extensions import db
 from portal.facilities.models import FACILITY_TYPES, Facility
 from portal.facilities.provinces import find_province
-from portal.text import fold, nfc
+from portal.text import escape_like, fold, nfc
 
 
 class FacilityError(ValueError):
@@ -123,7 +123,7 @@ def search_facilities(
     """Return a select() of facilities matching *query* in name or licence, ignoring accents."""
     stmt = select(Facility).order_by(Facility.name_folded, Facility.id)
     if query and query.strip():
-        folded = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        folded = escape_like(fold(query))
         stmt = stmt.where(
             or_(
                 Facility.name_folded.like(f"%{folded}%", escape="\\"),
