@@ -94,10 +94,14 @@ def register_blueprints(app: Flask) -> None:
     """Register every domain's blueprint explicitly."""
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.catalog.views import bp as catalog_bp
     from portal.facilities.views import bp as facilities_bp
     from portal.main import bp as main_bp
+    from portal.progress.views import bp as progress_bp
+    from portal.quizzes.views import bp as quizzes_bp
 
-    for bp in (main_bp, accounts_bp, facilities_bp, admin_bp):
+    for bp in (main_bp, accounts_bp, facilities_bp, admin_bp, catalog_bp, quizzes_bp,
+               progress_bp):
         app.register_blueprint(bp)
 
 

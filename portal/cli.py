@@ -12,7 +12,7 @@ from portal.extensions import db
 facilities_cli = AppGroup("facilities", help="Manage facilities.")
 users_cli = AppGroup("users", help="Manage user accounts.")
 seed_cli = AppGroup("seed", help="Load demo or benchmark data.")
-courses_cli = AppGroup("courses", help="Check course files (import and export come next).")
+courses_cli = AppGroup("courses", help="Check, import and export course files.")
 
 
 def _fail(message: str) -> None:
@@ -115,6 +115,52 @@ def courses_check(folder):
         f"OK: {len(result.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes) "
         f"with {questions} question(s), {len(result.programmes)} programme(s)."
     )
+
+
+@courses_cli.command("import")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=str))
+@click.option("--draft", is_flag=True, help="Keep new versions as drafts (do not publish).")
+def courses_import(folder, draft):
+    """Load a courses/ folder or one course folder into the database, all or nothing."""
+    from portal.catalog.importer import import_specs, known_course_slugs
+    from portal.catalog.loader import load_tree
+
+    result = load_tree(folder, known_slugs=known_course_slugs())
+    for error in result.errors:
+        click.echo(str(error), err=True)
+    if result.errors:
+        click.echo(f"{len(result.errors)} problem(s) found; nothing was imported.", err=True)
+        sys.exit(1)
+    report = import_specs(result, draft=draft)
+    db.session.commit()
+    for label, slugs in (("new", report.created), ("new version", report.updated),
+                         ("published", report.published), ("unchanged", report.unchanged)):
+        for slug in slugs:
+            click.echo(f"{slug}: {label}")
+    click.echo(
+        f"Imported {len(result.courses)} course(s): {len(report.created)} new, "
+        f"{len(report.updated)} with a new version, {len(report.unchanged)} unchanged; "
+        f"{report.programmes} programme(s) changed."
+    )
+
+
+@courses_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=str))
+@click.option("--course", "slugs", multiple=True, help="Only this course (repeatable).")
+def courses_export(folder, slugs):
+    """Write the latest version of each course (and the programmes) as course files."""
+    from portal.catalog.importer import export_specs
+    from portal.catalog.writer import write_course, write_programmes
+
+    courses, programmes = export_specs(slugs or None)
+    if slugs and len(courses) != len(set(slugs)):
+        missing = sorted(set(slugs) - {c.slug for c in courses})
+        _fail(f"no such course: {', '.join(missing)}")
+    for spec in courses:
+        write_course(spec, folder)
+    if not slugs:
+        write_programmes(programmes, folder)
+    click.echo(f"Exported {len(courses)} course(s) to {folder}.")
 
 
 def register(app) -> None:

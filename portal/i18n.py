@@ -24,11 +24,22 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def pick(mapping: dict | None, lang: str) -> tuple[str, bool]:
+    """Return the text of a {vi, en} *mapping* in *lang*, falling back to Vietnamese.
+
+    :return: the text (NFC) and whether it is a fallback, i.e. not written in *lang*
+    """
+    from portal.text import nfc
+
+    mapping = mapping or {}
+    if mapping.get(lang):
+        return nfc(mapping[lang]), False
+    return nfc(mapping.get("vi") or ""), lang != "vi"
+
+
 def init_app(app) -> None:
     """Make the current language and helpers available to templates."""
     from flask_babel import get_locale
-
-    from portal.text import nfc
 
     @app.context_processor
     def _inject():
@@ -36,9 +47,11 @@ def init_app(app) -> None:
 
     def localized(mapping, lang=None):
         """Pick the text for the current language from a {vi, en} mapping, falling back to vi."""
-        if not mapping:
-            return ""
-        lang = lang or str(get_locale() or "vi")
-        return nfc(mapping.get(lang) or mapping.get("vi") or "")
+        return pick(mapping, lang or str(get_locale() or "vi"))[0]
+
+    def is_untranslated(mapping, lang=None):
+        """Return whether *mapping* lacks the current language (and falls back to vi)."""
+        return pick(mapping, lang or str(get_locale() or "vi"))[1]
 
     app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["is_untranslated"] = is_untranslated

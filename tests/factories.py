@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from portal.accounts.services import create_user as _create_user
 from portal.extensions import db
@@ -42,3 +43,31 @@ def create_user(role: str = "learner", facility=None, **overrides):
     user = _create_user(**values)
     db.session.commit()
     return user
+
+
+FIXTURE_COURSES = Path(__file__).parent / "fixtures" / "courses"
+
+
+def import_courses(path=FIXTURE_COURSES, *, draft: bool = False):
+    """Load and import a courses/ folder (the two small fixture courses by default), committed.
+
+    :return: the import report
+    """
+    from portal.catalog.importer import import_specs, known_course_slugs
+    from portal.catalog.loader import load_tree
+
+    result = load_tree(path, known_slugs=known_course_slugs())
+    assert result.ok, [str(e) for e in result.errors]
+    report = import_specs(result, draft=draft)
+    db.session.commit()
+    return report
+
+
+def get_course(slug: str):
+    """Return ``(course, live_version)`` for an imported course."""
+    from sqlalchemy import select
+
+    from portal.catalog.models import Course
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    return course, course.live_version

@@ -631,7 +631,7 @@ def _load_media(errors: _Errors, folder: Path) -> tuple[MediaSpec, ...]:
                                       "extension", name=name, kind=kind))
         else:
             digest = hashlib.sha256(data).hexdigest()
-            media.append(MediaSpec(name, digest, size, content_type, entry.resolve()))
+            media.append(MediaSpec(name, digest, size, content_type, entry.resolve(), data))
     return tuple(media)
 
 

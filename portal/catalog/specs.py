@@ -80,6 +80,8 @@ class MediaSpec:
     content_type: str
     #: Absolute path of the file read; not part of equality (the content hash is).
     path: Path = field(compare=False)
+    #: The bytes, when they come from the database rather than a file (export).
+    data: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

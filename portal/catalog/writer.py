@@ -146,7 +146,9 @@ def _write_media(spec: CourseSpec, folder: Path) -> None:
         folder.mkdir(exist_ok=True)
     for media in spec.media:
         target = folder / media.name
-        if target.resolve() != Path(media.path).resolve():
+        if media.data is not None:
+            target.write_bytes(media.data)
+        elif target.resolve() != Path(media.path).resolve():
             shutil.copyfile(media.path, target)
     if folder.is_dir():
         for path in folder.iterdir():

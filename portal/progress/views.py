@@ -1,0 +1,7 @@
+"""The learner's dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("progress", __name__)
