@@ -14,9 +14,9 @@ from portal.security import public, safe_next_url
 bp = Blueprint("main", __name__)
 
 HOME_BY_ROLE = {
-    "learner": "accounts.me",
+    "learner": "progress.me",
     "manager": "facilities.dashboard",
-    "trainer": "accounts.me",
+    "trainer": "progress.me",
     "admin": "admin.index",
 }
 

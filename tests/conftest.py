@@ -132,3 +132,42 @@ def as_user(client):
         return client
 
     return _as
+
+
+class QueryCounter:
+    """Counts the SQL statements the app's engine runs while it is active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        """Return how many statements ran (savepoints and transaction control excluded)."""
+        return sum(1 for s in self.statements if not s.lstrip().upper().startswith(
+            ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")))
+
+
+@pytest.fixture
+def count_queries(app):
+    """Return a factory of :class:`QueryCounter` contexts on the app's engine."""
+
+    def _counter():
+        with app.app_context():
+            return QueryCounter(db.engine)
+
+    return _counter

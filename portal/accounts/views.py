@@ -88,15 +88,8 @@ def password():
             # the session token changed: keep this session signed in
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("accounts.me"))
+            return redirect(url_for("progress.me"))
     return render_template("accounts/password.html", form=form)
-
-
-@bp.route("/me")
-@login_required
-def me():
-    """The signed-in person's own page."""
-    return render_template("accounts/me.html")
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
