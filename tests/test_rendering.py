@@ -113,6 +113,25 @@ def test_styles_go():
     assert "<p>x</p>" in html
 
 
+@pytest.mark.parametrize(
+    ("source", "kept"),
+    [
+        ('<div style="width: expression(alert(1))">x</div>', "<div>x</div>"),
+        ('<p style="background-image: url(javascript:alert(1))">y</p>', "<p>y</p>"),
+        ('<span style="-moz-binding: url(https://evil.example/x.xml#x)">w</span>',
+         "<span>w</span>"),
+        ('<td style="behavior: url(x.htc)">c</td>', "c"),
+        ("<style>@import 'javascript:alert(1)'; p {width: expression(alert(1))}</style>z",
+         "<p>z</p>"),
+    ],
+)
+def test_style_expressions_go(source, kept):
+    html = html_of(source)
+    for fragment in ("style", "expression", "javascript", "behavior", "binding", "alert"):
+        assert fragment not in html.lower()
+    assert kept in html
+
+
 def test_remote_images_are_not_fetched():
     html = html_of(
         "![a](https://tracker.example/a.png) ![b](//tracker.example/b.png) "

@@ -60,10 +60,18 @@ def known_course_slugs() -> set[str]:
     return set(db.session.scalars(select(Course.slug)))
 
 
+#: Question fields that are not part of what a question says (``line``: where it was read).
+_QUESTION_NOT_COMPARED = frozenset(f.name for f in dataclasses.fields(Question) if not f.compare)
+
+
 def _canonical(value: Any) -> Any:
-    """Return JSON-safe data for hashing a spec (dataclasses, tuples, dates)."""
+    """Return JSON-safe data for hashing a spec (dataclasses, tuples, dates).
+
+    Only what equality compares counts: equal specs must give equal hashes, wherever in a
+    file a question happened to start.
+    """
     if isinstance(value, Question):
-        return value.to_dict()
+        return {k: v for k, v in value.to_dict().items() if k not in _QUESTION_NOT_COMPARED}
     if isinstance(value, MediaSpec):
         return {"name": value.name, "sha256": value.sha256}
     if dataclasses.is_dataclass(value):

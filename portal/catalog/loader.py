@@ -3,37 +3,45 @@
 :func:`load_tree` takes a ``courses/`` folder or one course's folder. It never stops at the
 first problem: every error is collected with its file and line, so an author fixes them all
 in one pass, and a caller that finds any error writes nothing (nothing half-imports).
+
+This module knows what the files mean; reading them (UTF-8 text, YAML with the line of
+every key, front matter, typed fields) is :mod:`portal.catalog.yamlfiles`, and checking
+images is :mod:`portal.catalog.mediafiles`.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask_babel import gettext as _
 
+from portal.catalog.mediafiles import check_images, load_media, sniff_image
 from portal.catalog.specs import (
     FEEDBACK_MODES,
     JOB_ROLES,
-    LANGUAGES,
-    MAX_MEDIA_BYTES,
     QUIZ_DEFAULT_TITLE,
     SLUG_RE,
     CourseSpec,
     ItemSpec,
-    LoadError,
     LoadResult,
-    MediaSpec,
     ProgrammeSpec,
     QuizSettings,
 )
-from portal.rendering import MEDIA_PREFIX, is_remote, media_names
+from portal.catalog.yamlfiles import (
+    Doc,
+    Errors,
+    Fields,
+    bad_slug,
+    is_real,
+    list_index,
+    read_text,
+    read_yaml,
+    split_front_matter,
+)
 from portal.text import nfc
 
 __all__ = ["COURSE_KEYS", "LESSON_KEYS", "QUIZ_KEYS", "load_tree", "sniff_image"]
@@ -49,13 +57,6 @@ PROGRAMME_KEYS = ("title", "summary", "validity_months", "courses", "facility_ru
 RULE_KEYS = ("manager_required", "staff_share", "roles_any")
 
 _ITEM_FILE = re.compile(r"^(?P<number>[0-9]{2})-(?P<slug>[^.]+)(?P<en>\.en)?\.(?P<ext>md|gift)$")
-_MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-                "gif": "image/gif", "webp": "image/webp"}
-_INLINE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]*)")
-_REF_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\[")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def load_tree(path: str | Path, known_slugs: Iterable[str] = ()) -> LoadResult:
@@ -69,16 +70,17 @@ def load_tree(path: str | Path, known_slugs: Iterable[str] = ()) -> LoadResult:
         when there are errors the specs may be incomplete and must not be written
     """
     root = Path(path)
-    errors = _Errors(root)
+    errors = Errors(root)
     result = LoadResult(errors=errors.items)
     if not root.is_dir():
         errors.add(root, None, _("no such folder"))
         return result
     single = (root / "course.yml").is_file()
     folders = [root] if single else sorted(
-        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and _real(errors, p)
+        p for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and is_real(errors, p)
     )
-    docs: dict[str, _Doc] = {}
+    docs: dict[str, Doc] = {}
     for folder in folders:
         if loaded := _load_course(errors, folder, folder.resolve().name):
             result.courses.append(loaded[0])
@@ -97,257 +99,20 @@ def load_tree(path: str | Path, known_slugs: Iterable[str] = ()) -> LoadResult:
     return result
 
 
-def sniff_image(head: bytes) -> str | None:
-    """Return the content type of an image judged by its first bytes, not by its name.
-
-    :param head: at least the first 12 bytes of the file
-    :return: ``image/png``, ``image/jpeg``, ``image/gif`` or ``image/webp``; ``None`` for
-        anything else (SVG, HTML, scripts… are refused whatever their name)
-    """
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-# --------------------------------------------------------------------------- plumbing
-
-
-class _Errors:
-    """Collects errors, naming files relative to the folder given."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.items: list[LoadError] = []
-
-    def rel(self, file: Path) -> str:
-        try:
-            rel = file.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = file.as_posix()
-        return self.root.resolve().name if rel == "." else rel
-
-    def add(self, file: Path, line: int | None, message: str) -> None:
-        self.items.append(LoadError(self.rel(file), line, message))
-
-
-@dataclass
-class _Doc:
-    """A YAML document's data and the file line of each key and list item."""
-
-    file: Path
-    data: Any
-    lines: dict[tuple[Any, ...], int]
-    first_line: int
-
-    def line(self, *keys: Any) -> int:
-        """Return the line of *keys*, or of their nearest parent that is in the file."""
-        while keys and keys not in self.lines:
-            keys = keys[:-1]
-        return self.lines[keys] if keys else self.first_line
-
-
-def _real(errors: _Errors, path: Path) -> bool:
-    """Return whether *path* is no symbolic link (which could publish a file from elsewhere)."""
-    if path.is_symlink():
-        errors.add(path, None, _("%(name)s is a symbolic link: course files must be real files",
-                                 name=path.name))
-        return False
-    return True
-
-
-def _bad_slug(slug: Any) -> str:
-    return _("bad slug %(slug)s: use lowercase letters, digits and hyphens", slug=slug)
-
-
-def _read_text(errors: _Errors, file: Path) -> str | None:
-    data = file.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.add(file, line, _("the file is not UTF-8 text (byte %(byte)s)", byte=exc.start))
-        return None
-
-
-def _read_yaml(errors: _Errors, file: Path, text: str | None, first_line: int = 1) -> _Doc | None:
-    """Parse *text*, which starts at *first_line* of *file*, keeping the line of every key."""
-    if text is None:
-        return None
-    loader = yaml.SafeLoader(text)
-    doc = _Doc(file, None, {}, first_line)
-    try:
-        node = loader.get_single_node()
-        doc.data = loader.construct_document(node) if node is not None else None
-        _index(errors, doc, node, (), set())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else first_line
-        errors.add(file, line, _("invalid YAML: %(problem)s", problem=exc.problem or exc.context))
-        return None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # a date such as 2026-02-30
-        errors.add(file, first_line, _("invalid YAML: %(problem)s", problem=str(exc)))
-        return None
-    finally:
-        loader.dispose()
-    return doc
-
-
-def _index(
-    errors: _Errors, doc: _Doc, node: yaml.Node | None, at: tuple[Any, ...], seen: set[int]
-) -> None:
-    """Record the line of every key and item under *node*, and report duplicate keys."""
-    if id(node) in seen:  # an alias: walking it again could take exponential time
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = (*at, getattr(key_node, "value", None))
-            line = key_node.start_mark.line + doc.first_line
-            if key in doc.lines:
-                errors.add(doc.file, line, _("duplicate key %(key)s", key=key[-1]))
-            doc.lines[key] = line
-            _index(errors, doc, value_node, key, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            doc.lines[(*at, index)] = item.start_mark.line + doc.first_line
-            _index(errors, doc, item, (*at, index), seen)
-
-
-class _Fields:
-    """Read typed values out of one YAML mapping, reporting each wrong one at its line."""
-
-    def __init__(self, errors: _Errors, doc: _Doc, data: Any, at: tuple[Any, ...] = ()) -> None:
-        self.errors, self.doc, self.at = errors, doc, at
-        self.data = data if isinstance(data, dict) else {}
-        if data is not None and not isinstance(data, dict):
-            self.error(None, _("expected keys and values (a YAML mapping)"))
-
-    def error(self, key: Any, message: str) -> None:
-        """Report *message* at *key* (a key, a tuple of keys, or ``None``: this mapping)."""
-        keys = (*self.at, *(key if isinstance(key, tuple) else () if key is None else (key,)))
-        self.errors.add(self.doc.file, self.doc.line(*keys), message)
-
-    def check_keys(self, allowed: tuple[str, ...]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                allowed_keys = ", ".join(allowed)
-                self.error(key, _("unknown key %(key)s (allowed: %(allowed)s)", key=key,
-                                  allowed=allowed_keys))
-
-    def get(self, key: str, required: bool = False) -> Any:
-        value = self.data.get(key)
-        if value is None and required:
-            self.error(None, _("missing %(key)s", key=key))
-        return value
-
-    def text(self, key: Any, required: bool = False) -> str | None:
-        value = self.get(key, required)
-        if value is None:
-            return None
-        text = nfc(str(value)) if isinstance(value, str | int | float) else None
-        if not text or isinstance(value, bool):
-            self.error(key, _("%(key)s must be a non-empty text", key=key))
-            return None
-        return text
-
-    def text_map(self, key: str, required: bool = False) -> dict[str, str]:
-        value = self.get(key, required)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.error(key, _("%(key)s must give each language: {vi: …, en: …}", key=key))
-            return {}
-        texts = _Fields(self.errors, self.doc, value, (*self.at, key))
-        result: dict[str, str] = {}
-        for lang in value:
-            if lang not in LANGUAGES:
-                texts.error(lang, _("unknown language %(lang)s (use vi and en)", lang=lang))
-            elif (text := texts.text(lang)) is not None:
-                result[lang] = text
-        if "vi" not in value:
-            self.error(key, _("%(key)s has no Vietnamese text (vi)", key=key))
-        return result
-
-    def integer(self, key: str, default: Any, low: int, high: int | None = None) -> Any:
-        value = self.get(key)
-        if value is None:
-            return default
-        if isinstance(value, int) and not isinstance(value, bool):
-            if value >= low and (high is None or value <= high):
-                return value
-        if high is None:
-            self.error(key, _("%(key)s must be a whole number of at least %(low)s", key=key,
-                              low=low))
-        else:
-            self.error(key, _("%(key)s must be a whole number from %(low)s to %(high)s",
-                              key=key, low=low, high=high))
-        return default
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.get(key)
-        if value is not None and not isinstance(value, bool):
-            self.error(key, _("%(key)s must be true or false", key=key))
-        return value if isinstance(value, bool) else default
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.get(key)
-        if value is not None and value not in choices:
-            self.error(key, _("%(key)s must be one of %(choices)s", key=key,
-                              choices=", ".join(choices)))
-            return default
-        return default if value is None else value
-
-    def date(self, key: str) -> datetime.date | None:
-        value = self.get(key)
-        if value is not None and type(value) is not datetime.date:
-            self.error(key, _("%(key)s must be a date written YYYY-MM-DD", key=key))
-            return None
-        return value
-
-    def texts(self, key: str, kind: str = "text") -> tuple[str, ...]:
-        """Read a list of texts; *kind* "role" or "slug" checks each item is one."""
-        value = self.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.error(key, _("%(key)s must be a list", key=key))
-            return ()
-        items = _Fields(self.errors, self.doc, None, (*self.at, key))
-        result = []
-        for index, item in enumerate(value):
-            text = nfc(str(item)) if isinstance(item, str | int | float) else None
-            if not text or isinstance(item, bool):
-                items.error(index, _("%(key)s must list non-empty texts", key=key))
-            elif kind == "role" and text not in JOB_ROLES:
-                items.error(index, _("unknown job role %(role)s (job roles: %(roles)s)",
-                                     role=text, roles=", ".join(JOB_ROLES)))
-            elif kind == "slug" and not SLUG_RE.match(text):
-                items.error(index, _bad_slug(text))
-            else:
-                result.append(text)
-        return tuple(dict.fromkeys(result))
-
-
 # --------------------------------------------------------------------------- courses
 
 
-def _load_course(errors: _Errors, folder: Path, slug: str) -> tuple[CourseSpec, _Doc] | None:
+def _load_course(errors: Errors, folder: Path, slug: str) -> tuple[CourseSpec, Doc] | None:
     if not SLUG_RE.match(slug):
-        errors.add(folder, None, _bad_slug(slug))
+        errors.add(folder, None, bad_slug(slug))
     file = folder / "course.yml"
     if not file.is_file():
         errors.add(file, None, _("missing course.yml"))
         return None
-    doc = _read_yaml(errors, file, _read_text(errors, file))
+    doc = read_yaml(errors, file, read_text(errors, file))
     if doc is None:
         return None
-    fields = _Fields(errors, doc, doc.data)
+    fields = Fields(errors, doc, doc.data)
     fields.check_keys(COURSE_KEYS)
     head: dict[str, Any] = {
         "title": fields.text_map("title", required=True),
@@ -360,7 +125,7 @@ def _load_course(errors: _Errors, folder: Path, slug: str) -> tuple[CourseSpec, 
         "reviewed": fields.date("reviewed"),
     }
     quizzes = _quiz_settings(errors, doc, fields.get("quizzes"))
-    media = _load_media(errors, folder / "media")
+    media = load_media(errors, folder / "media")
     items = _load_items(errors, folder, quizzes, {m.name for m in media})
     if head["minutes"] is None:
         head["minutes"] = sum(i.minutes or (i.settings.time_limit if i.settings else 0)
@@ -374,17 +139,17 @@ class _QuizEntry:
 
     settings: QuizSettings
     title: dict[str, str]
-    fields: _Fields
+    fields: Fields
 
 
-def _quiz_settings(errors: _Errors, doc: _Doc, value: Any) -> dict[str, _QuizEntry]:
+def _quiz_settings(errors: Errors, doc: Doc, value: Any) -> dict[str, _QuizEntry]:
     entries: dict[str, _QuizEntry] = {}
-    quizzes = _Fields(errors, doc, value, ("quizzes",))
+    quizzes = Fields(errors, doc, value, ("quizzes",))
     for slug, body in quizzes.data.items():
         if not isinstance(slug, str) or not SLUG_RE.match(slug):
-            quizzes.error(slug, _bad_slug(slug))
+            quizzes.error(slug, bad_slug(slug))
             continue
-        f = _Fields(errors, doc, body, ("quizzes", slug))
+        f = Fields(errors, doc, body, ("quizzes", slug))
         f.check_keys(QUIZ_KEYS)
         settings = QuizSettings(
             pass_mark=f.integer("pass_mark", 80, low=0, high=100),
@@ -399,12 +164,12 @@ def _quiz_settings(errors: _Errors, doc: _Doc, value: Any) -> dict[str, _QuizEnt
 
 
 def _load_items(
-    errors: _Errors, folder: Path, quizzes: dict[str, _QuizEntry], media: set[str]
+    errors: Errors, folder: Path, quizzes: dict[str, _QuizEntry], media: set[str]
 ) -> tuple[ItemSpec, ...]:
     groups: dict[tuple[int, str, str], dict[str, Path]] = {}
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        if name.startswith(".") or not _real(errors, entry):
+        if name.startswith(".") or not is_real(errors, entry):
             continue
         if name == "course.yml" or (name == "media" and entry.is_dir()):
             continue
@@ -418,7 +183,7 @@ def _load_items(
                                       "NN-slug.en.md, NN-slug.gift or NN-slug.en.gift",
                                       name=name))
         elif not SLUG_RE.match(match["slug"]):
-            errors.add(entry, None, _bad_slug(match["slug"]))
+            errors.add(entry, None, bad_slug(match["slug"]))
         else:
             kind = "lesson" if match["ext"] == "md" else "quiz"
             key = (int(match["number"]), match["slug"], kind)
@@ -452,35 +217,19 @@ def _load_items(
     return tuple(items)
 
 
-def _split_front_matter(errors: _Errors, file: Path, text: str | None) -> tuple | None:
-    """Return a lesson's front matter, its body and the body's first line, or ``None``."""
-    if text is None:
-        return None
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
-        errors.add(file, 1, _("a lesson starts with front matter: a line ---, then title: …, "
-                              "then a line ---"))
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    errors.add(file, 1, _("the front matter is not closed by a line ---"))
-    return None
-
-
 def _load_lesson(
-    errors: _Errors, number: int, slug: str, files: dict[str, Path], media: set[str]
+    errors: Errors, number: int, slug: str, files: dict[str, Path], media: set[str]
 ) -> ItemSpec:
     title: dict[str, str] = {}
     body: dict[str, str] = {}
     minutes: int | None = None
     sources: dict[str, tuple[str, ...]] = {}
     for lang, file in sorted(files.items(), key=lambda pair: pair[0] != "vi"):
-        parts = _split_front_matter(errors, file, _read_text(errors, file))
-        doc = _read_yaml(errors, file, parts[0], first_line=2) if parts else None
+        parts = split_front_matter(errors, file, read_text(errors, file))
+        doc = read_yaml(errors, file, parts[0], first_line=2) if parts else None
         if doc is None:
             continue
-        fields = _Fields(errors, doc, doc.data)
+        fields = Fields(errors, doc, doc.data)
         fields.check_keys(LESSON_KEYS)
         if (text := fields.text("title", required=lang == "vi")) is not None:
             title[lang] = text
@@ -491,7 +240,7 @@ def _load_lesson(
         elif fields.get("minutes") is not None and own_minutes != minutes:
             fields.error("minutes", _("minutes differs from the Vietnamese lesson (%(minutes)s)",
                                       minutes=minutes))
-        _check_images(errors, file, parts[1], parts[2], media)
+        check_images(errors, file, parts[1], parts[2], media)
         body[lang] = nfc(parts[1]) or ""
         if not body[lang]:
             errors.add(file, parts[2] - 1, _("the lesson has no text after its front matter"))
@@ -499,39 +248,15 @@ def _load_lesson(
                     path=files["vi"].name, sources_en=sources.get("en", ()))
 
 
-def _check_images(errors: _Errors, file: Path, body: str, first: int, media: set[str]) -> None:
-    """Report images that are missing, remote or without alt text, and unknown media files."""
-    fenced = False
-    for number, line in enumerate(body.splitlines(), first):
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        line = _CODE_SPAN.sub("", line)
-        for match in [*_INLINE_IMAGE.finditer(line), *_REF_IMAGE.finditer(line)]:
-            src = match.groupdict().get("src")
-            if not match["alt"].strip():
-                errors.add(file, number, _("image %(src)s has no alt text", src=src or match[0]))
-            if src is not None and is_remote(src):
-                errors.add(file, number, _("image %(src)s is on another site: put it in media/",
-                                           src=src))
-            elif src is not None and not src.startswith(MEDIA_PREFIX):
-                errors.add(file, number, _("image %(src)s must be in media/", src=src))
-        for name in media_names(line):
-            if name not in media:
-                errors.add(file, number, _("media/%(name)s: no such file in media/", name=name))
-
-
 def _load_quiz(
-    errors: _Errors, number: int, slug: str, files: dict[str, Path], entry: _QuizEntry | None
+    errors: Errors, number: int, slug: str, files: dict[str, Path], entry: _QuizEntry | None
 ) -> ItemSpec:
     from portal.quizzes.gift import parse_gift  # quizzes sits above catalog: import late
 
     questions: dict[str, tuple[Any, ...]] = {}
     broken = False  # a question with an error is left out: comparing the twins would mislead
     for lang, file in sorted(files.items(), key=lambda pair: pair[0] != "vi"):
-        text = _read_text(errors, file)
+        text = read_text(errors, file)
         if text is None:
             broken = True
             continue
@@ -571,7 +296,7 @@ def _load_quiz(
                     path=files["vi"].name)
 
 
-def _compare_twins(errors: _Errors, file: Path, vi: tuple[Any, ...], en: tuple[Any, ...]) -> None:
+def _compare_twins(errors: Errors, file: Path, vi: tuple[Any, ...], en: tuple[Any, ...]) -> None:
     """The English twin asks the same questions: same names, order, types and answer keys."""
     for mine, theirs in zip(en, vi, strict=False):
         if (mine.name, mine.type) != (theirs.name, theirs.type):
@@ -603,40 +328,8 @@ def _answer_key(question: Any) -> Any:
     return None  # short answers: each language accepts its own spellings
 
 
-def _load_media(errors: _Errors, folder: Path) -> tuple[MediaSpec, ...]:
-    media = []
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
-        name = entry.name
-        if name.startswith(".") or not _real(errors, entry):
-            continue
-        if entry.is_dir():
-            errors.add(entry, None, _("unexpected folder %(name)s", name=name))
-            continue
-        size = entry.stat().st_size
-        data = entry.read_bytes() if size <= MAX_MEDIA_BYTES else b""
-        content_type = sniff_image(data[:16])
-        extension = name.rsplit(".", 1)[-1].lower()
-        if not _MEDIA_NAME.match(name):
-            errors.add(entry, None, _("media file name %(name)s: use letters, digits, dots, "
-                                      "hyphens and underscores", name=name))
-        elif size > MAX_MEDIA_BYTES:
-            errors.add(entry, None, _("%(name)s is %(size)s bytes; the limit is 5 MB",
-                                      name=name, size=size))
-        elif content_type is None:
-            errors.add(entry, None, _("%(name)s is not a PNG, JPEG, GIF or WebP image",
-                                      name=name))
-        elif _IMAGE_TYPES.get(extension) != content_type:
-            kind = content_type.removeprefix("image/").upper()
-            errors.add(entry, None, _("%(name)s is a %(kind)s image: give it a matching "
-                                      "extension", name=name, kind=kind))
-        else:
-            digest = hashlib.sha256(data).hexdigest()
-            media.append(MediaSpec(name, digest, size, content_type, entry.resolve(), data))
-    return tuple(media)
-
-
 def _check_requires(
-    errors: _Errors, courses: list[CourseSpec], docs: dict[str, _Doc], known: set[str]
+    errors: Errors, courses: list[CourseSpec], docs: dict[str, Doc], known: set[str]
 ) -> None:
     """Report required courses that do not exist, and cycles among requirements."""
     graph = {c.slug: c.requires for c in courses}
@@ -645,7 +338,7 @@ def _check_requires(
         raw = doc.data.get("requires") if isinstance(doc.data, dict) else None
         for required in course.requires:  # not empty: raw is a list
             if required not in known:
-                line = doc.line("requires", _position(raw, required))
+                line = doc.line("requires", list_index(raw, required))
                 errors.add(doc.file, line, _("requires unknown course %(slug)s", slug=required))
     reported: set[frozenset[str]] = set()
     for start in sorted(graph):
@@ -655,11 +348,6 @@ def _check_requires(
             doc = docs[start]
             errors.add(doc.file, doc.line("requires"), _("requires forms a cycle: %(cycle)s",
                        cycle=" → ".join([*cycle, start])))
-
-
-def _position(items: list[Any], text: str) -> int:
-    """Return the index in the YAML list *items* of the item read as *text*."""
-    return next((i for i, item in enumerate(items) if nfc(str(item)) == text), 0)
 
 
 def _cycle_from(start: str, graph: dict[str, tuple[str, ...]]) -> list[str]:
@@ -679,21 +367,21 @@ def _cycle_from(start: str, graph: dict[str, tuple[str, ...]]) -> list[str]:
 # --------------------------------------------------------------------------- programmes
 
 
-def _load_programmes(errors: _Errors, file: Path, known: set[str]) -> list[ProgrammeSpec]:
-    doc = _read_yaml(errors, file, _read_text(errors, file))
+def _load_programmes(errors: Errors, file: Path, known: set[str]) -> list[ProgrammeSpec]:
+    doc = read_yaml(errors, file, read_text(errors, file))
     if doc is None:
         return []
-    top = _Fields(errors, doc, doc.data)
+    top = Fields(errors, doc, doc.data)
     top.check_keys(("programmes",))
-    listing = _Fields(errors, doc, top.get("programmes", required=True), ("programmes",))
+    listing = Fields(errors, doc, top.get("programmes", required=True), ("programmes",))
     programmes = []
     for slug, body in listing.data.items():
         if not isinstance(slug, str) or not SLUG_RE.match(slug):
-            listing.error(slug, _bad_slug(slug))
+            listing.error(slug, bad_slug(slug))
             continue
-        fields = _Fields(errors, doc, body, ("programmes", slug))
+        fields = Fields(errors, doc, body, ("programmes", slug))
         fields.check_keys(PROGRAMME_KEYS)
-        rule = _Fields(errors, doc, fields.get("facility_rule"), (*fields.at, "facility_rule"))
+        rule = Fields(errors, doc, fields.get("facility_rule"), (*fields.at, "facility_rule"))
         rule.check_keys(RULE_KEYS)
         programmes.append(ProgrammeSpec(
             slug=slug,
@@ -709,10 +397,10 @@ def _load_programmes(errors: _Errors, file: Path, known: set[str]) -> list[Progr
 
 
 def _programme_courses(
-    errors: _Errors, doc: _Doc, fields: _Fields, known: set[str]
+    errors: Errors, doc: Doc, fields: Fields, known: set[str]
 ) -> dict[str, tuple[str, ...]]:
     value = fields.get("courses", required=True)
-    roles = _Fields(errors, doc, value, (*fields.at, "courses"))
+    roles = Fields(errors, doc, value, (*fields.at, "courses"))
     courses: dict[str, tuple[str, ...]] = {}
     for role in roles.data:
         if role != "all" and role not in JOB_ROLES:
@@ -722,7 +410,7 @@ def _programme_courses(
         courses[role] = roles.texts(role, kind="slug")
         for slug in courses[role]:
             if slug not in known:
-                where = (role, _position(roles.data[role], slug))
+                where = (role, list_index(roles.data[role], slug))
                 roles.error(where, _("unknown course %(slug)s", slug=slug))
     if value is not None and not any(courses.values()):
         fields.error("courses", _("the programme names no course"))

@@ -178,7 +178,7 @@ def test_invalid_yaml_in_front_matter_counts_the_opening_dashes(tree):
     edit(tree / WIFI / "02-guest-network.md", "minutes: 12", "minutes: [12")
     path, line, message = only_error(tree)
     assert (path, line) == (f"{WIFI}/02-guest-network.md", 4)
-    assert message.startswith("invalid YAML: ")
+    assert message == "invalid YAML: expected ',' or ']', but got '<stream end>'"
 
 
 def test_file_not_utf8(tree):
@@ -186,7 +186,8 @@ def test_file_not_utf8(tree):
     lesson.write_bytes(lesson.read_bytes().replace(b"Staff", b"Staff \xff"))
     path, line, message = only_error(tree)
     assert (path, line) == (f"{WIFI}/02-guest-network.en.md", 12)
-    assert message.startswith("the file is not UTF-8 text")
+    offset = lesson.read_bytes().index(b"\xff")
+    assert message == f"the file is not UTF-8 text (byte {offset})"
 
 
 @pytest.mark.parametrize(
@@ -670,6 +671,44 @@ def test_every_error_is_reported_at_once(tree):
         (f"{WIFI}/04-extra.en.md", None),
     }
     assert len(errors) == 6
+
+
+def test_one_of_each_listed_case_is_reported_together(tree):
+    """Every malformed case the course-files issue lists, in one tree: all come out at once."""
+    edit(tree / HH / "course.yml", "order: 2\n", "order: 2\ncolour: blue\n")  # unknown key
+    edit(tree / WIFI / "01-home-router.md", 'title: "Bộ phát Wi-Fi của phòng khám"\n', "")
+    shutil.copy(tree / WIFI / "01-home-router.en.md", tree / WIFI / "04-Extra_Lesson.md")
+    shutil.copy(tree / HH / "02-audit-checklist.md", tree / HH / "02-another.md")
+    edit(tree / HH / "course.yml", "requires: [clinic-wifi-safety]",
+         "requires: [clinic-wifi-safety, data-standards]")
+    edit(tree / WIFI / "course.yml", "requires: []", f"requires: [{HH}]")  # a cycle
+    edit(tree / HH / "01-why-records.en.md", "(media/handwash-chart.png)", "(media/chart.png)")
+    (tree / HH / "media" / "x.png").write_bytes(b"<svg/>")
+    with (tree / HH / "media" / "big.png").open("wb") as handle:
+        handle.write(PNG.read_bytes())
+        handle.truncate(MAX_MEDIA_BYTES + 1)
+    edit(tree / WIFI / "02-guest-network.md", "minutes: 12", "minutes: [12")
+    not_utf8 = tree / WIFI / "02-guest-network.en.md"
+    not_utf8.write_bytes(not_utf8.read_bytes().replace(b"Staff", b"Staff \xff"))
+    offset = not_utf8.read_bytes().index(b"\xff")
+
+    assert sorted(errors_of(tree), key=str) == sorted([
+        (f"{HH}/course.yml", 8, "unknown key colour (allowed: title, summary, audience, "
+                                "minutes, order, requires, certificate, reviewed, quizzes)"),
+        (f"{WIFI}/01-home-router.md", 2, "missing title"),
+        (f"{WIFI}/04-Extra_Lesson.md", None,
+         "bad slug Extra_Lesson: use lowercase letters, digits and hyphens"),
+        (f"{HH}/02-audit-checklist.md", None, "order number 02 is also used by 02-another.md"),
+        (f"{HH}/course.yml", 9, "requires unknown course data-standards"),
+        (f"{WIFI}/course.yml", 8, f"requires forms a cycle: {WIFI} → {HH} → {WIFI}"),
+        (f"{HH}/01-why-records.en.md", 10, "media/chart.png: no such file in media/"),
+        (f"{HH}/media/x.png", None, "x.png is not a PNG, JPEG, GIF or WebP image"),
+        (f"{HH}/media/big.png", None, f"big.png is {MAX_MEDIA_BYTES + 1} bytes; the limit is "
+                                      "5 MB"),
+        (f"{WIFI}/02-guest-network.md", 4,
+         "invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        (f"{WIFI}/02-guest-network.en.md", 12, f"the file is not UTF-8 text (byte {offset})"),
+    ], key=str)
 
 
 # --------------------------------------------------------------------------- round trip
