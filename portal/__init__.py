@@ -23,6 +23,7 @@ def create_app(config=None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_hooks(app)
+    register_signals(app)
     register_commands(app)
     return app
 
@@ -37,6 +38,8 @@ def register_config(app: Flask, config) -> None:
         app.config.update(config)
     elif config is not None and not isinstance(config, type):
         app.config.from_object(config)
+    if app.config.get("INSTANCE_PATH"):  # keys and generated secrets live here
+        app.instance_path = str(app.config["INSTANCE_PATH"])
     base.finalise(app)
 
 
@@ -94,14 +97,16 @@ def register_blueprints(app: Flask) -> None:
     """Register every domain's blueprint explicitly."""
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
     from portal.catalog.views import bp as catalog_bp
+    from portal.certification.views import bp as certification_bp
     from portal.facilities.views import bp as facilities_bp
     from portal.main import bp as main_bp
     from portal.progress.views import bp as progress_bp
     from portal.quizzes.views import bp as quizzes_bp
 
     for bp in (main_bp, accounts_bp, facilities_bp, admin_bp, catalog_bp, quizzes_bp,
-               progress_bp):
+               progress_bp, certification_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -110,6 +115,14 @@ def register_errorhandlers(app: Flask) -> None:
     from portal import errors
 
     errors.register(app)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect the domains that react to another's events (completion → certificates)."""
+    from portal.certification.services import on_course_completed
+    from portal.progress.services import course_completed
+
+    course_completed.connect(on_course_completed, sender=app, weak=False)
 
 
 def register_hooks(app: Flask) -> None:

@@ -163,7 +163,39 @@ def courses_export(folder, slugs):
     click.echo(f"Exported {len(courses)} course(s) to {folder}.")
 
 
+def _certs_group():
+    """Return ``flask certs``: the credential commands plus ``revoke``."""
+    from portal.certification.cli import certs_cli
+
+    if "revoke" not in certs_cli.commands:
+        certs_cli.add_command(certs_revoke)
+    return certs_cli
+
+
+@click.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (shown on the verification page).")
+def certs_revoke(code, reason):
+    """Revoke the certificate with verification CODE (or serial number)."""
+    from sqlalchemy import or_, select
+
+    from portal.certification.models import Certificate
+    from portal.certification.services import CertificationError, revoke_certificate
+
+    cert = db.session.scalar(select(Certificate).where(
+        or_(Certificate.code == code, Certificate.serial == code.upper())))
+    if cert is None:
+        _fail(f"no certificate with code or serial {code}")
+    try:
+        revoke_certificate(cert, reason)
+    except CertificationError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Revoked {cert.serial}: {cert.revoke_reason}")
+
+
 def register(app) -> None:
     """Attach the command groups to *app*."""
-    for group in (facilities_cli, users_cli, seed_cli, courses_cli):
+    for group in (facilities_cli, users_cli, seed_cli, courses_cli, _certs_group()):
         app.cli.add_command(group)

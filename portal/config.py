@@ -35,6 +35,8 @@ class Config:
     """Default configuration; values come from the environment where set."""
 
     PORTAL_ENV = os.environ.get("PORTAL_ENV", "development")
+    #: Where generated secrets and signing keys live; default: ./instance.
+    INSTANCE_PATH = os.environ.get("PORTAL_INSTANCE_PATH") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///portal.db")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False

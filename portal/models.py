@@ -9,7 +9,11 @@ from portal.catalog.models import (  # noqa: F401
     CourseVersion,
     MediaBlob,
 )
-from portal.certification.models import Programme  # noqa: F401
+from portal.certification.models import (  # noqa: F401
+    Certificate,
+    CertificationRequest,
+    Programme,
+)
 from portal.facilities.models import Facility  # noqa: F401
 from portal.progress.models import CourseCompletion, LessonRead, QuizPass  # noqa: F401
 from portal.quizzes.models import Attempt, AttemptQuestion, QuizQuestion  # noqa: F401

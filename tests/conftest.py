@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,8 @@ def _compile_translations() -> None:
 
 class SuiteConfig(TestConfig):
     SQLALCHEMY_DATABASE_URI = database_url()
+    #: Keys and secrets the tests generate stay out of the real instance folder.
+    INSTANCE_PATH = tempfile.mkdtemp(prefix="portal-test-instance-")
     PASSWORD_HASH_FAST = True
 
 

@@ -9,6 +9,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -82,3 +83,13 @@ class FacilityForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.type.choices = [SelectChoice(t, FACILITY_TYPE_LABELS[t]) for t in FACILITY_TYPES]
         self.province.choices = [SelectChoice(p.code, p.name) for p in PROVINCES]
+
+
+class ReasonForm(FlaskForm):
+    """Decline a certification request, or revoke a certificate: a reason is required."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason.")), Length(max=500)],
+        description=_l("Shown to the manager or on the verification page."),
+    )

@@ -193,3 +193,6 @@ def facility_edit(facility_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("admin.facility_list"))
     return render_template("admin/facility_form.html", form=form, facility=facility)
+
+
+from portal.admin import certification  # noqa: E402,F401  (its routes join this blueprint)

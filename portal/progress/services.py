@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from blinker import Namespace
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,10 +27,16 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "CourseProgress",
+    "course_completed",
     "course_progress",
     "mark_lesson_read",
     "record_quiz_result",
 ]
+
+
+#: Sent inside the transaction that records a course completion, with ``user``,
+#: ``completion`` and ``now``; certification listens to issue what it earns.
+course_completed = Namespace().signal("course-completed")
 
 
 @dataclass(frozen=True)
@@ -163,4 +171,6 @@ def complete_if_done(user, version: CourseVersion, *, now: datetime | None = Non
         return None
     logger.info("User %s completed course %s (version %s)", user.id, course.slug,
                 version.number)
+    course_completed.send(current_app._get_current_object(), user=user, completion=completion,
+                          now=completion.completed_at)
     return completion

@@ -1,0 +1,187 @@
+"""Certificates as their holders and the public see them: lists, verification, JWT, PDF, keys."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload, undefer
+
+from portal.catalog.models import Course
+from portal.certification import services
+from portal.certification.models import Certificate, CertificationRequest, Programme
+from portal.certification.rules import facility_readiness
+from portal.db import utcnow
+from portal.extensions import db, limiter
+from portal.forms import EmptyForm
+from portal.security import login_required, public, roles_required
+
+bp = Blueprint("certification", __name__)
+
+#: Verification is public: limit how fast one address can try codes.
+VERIFY_LIMIT = "60 per minute"
+
+
+def _certificate_or_404(code: str, *, with_token: bool = False) -> Certificate:
+    if not code or len(code) > 40:
+        abort(404)
+    stmt = select(Certificate).where(Certificate.code == code)
+    if with_token:
+        stmt = stmt.options(undefer(Certificate.token))
+    cert = db.session.scalar(stmt)
+    if cert is None:
+        abort(404)
+    return cert
+
+
+@bp.route("/me/certificates")
+@login_required
+def mine():
+    """The signed-in person's certificates, each with its verification link and PDF."""
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.user_id == current_user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).all()
+    return render_template("certification/mine.html", certificates=certificates)
+
+
+@bp.route("/verify/<code>")
+@public
+@limiter.limit(VERIFY_LIMIT)
+def verify(code: str):
+    """Public check of a certificate: valid, expired or revoked, and what it certifies."""
+    cert = _certificate_or_404(code)
+    return render_template("certification/verify.html", cert=cert, status=cert.status())
+
+
+@bp.route("/verify/<code>.jwt")
+@public
+@limiter.limit(VERIFY_LIMIT)
+def verify_jwt(code: str):
+    """The signed Open Badges 3.0 credential, as a VC-JWT."""
+    cert = _certificate_or_404(code, with_token=True)
+    return Response(cert.token, mimetype="application/vc+jwt",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@bp.route("/verify/<code>.pdf")
+@public
+@limiter.limit(VERIFY_LIMIT)
+def verify_pdf(code: str):
+    """The certificate as a PDF to print or send, with its QR code."""
+    from portal.certification.signing import certificate_pdf
+
+    cert = _certificate_or_404(code, with_token=True)
+    pdf = certificate_pdf(cert, lang=str(get_locale() or "vi"))
+    filename = f"{cert.serial}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "Cache-Control": "no-cache",
+    })
+
+
+@bp.route("/.well-known/jwks.json")
+@public
+def jwks():
+    """The public keys certificates are signed with, current and retired."""
+    from portal.certification.signing import public_jwks
+
+    response = jsonify(public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --------------------------------------------------------------------------- managers
+
+
+@bp.app_context_processor
+def _reminders():
+    def certificate_reminder(facility):
+        """Return the facility's certificate when it is in its renewal window, else ``None``."""
+        programme = _active_programme()
+        if facility is None or programme is None:
+            return None
+        current = services.current_facility_certificate(facility.id, programme.id)
+        return current if current and services.in_renewal_window(current) else None
+
+    return {"certificate_reminder": certificate_reminder}
+
+
+def _active_programme() -> Programme | None:
+    return db.session.scalar(select(Programme).where(Programme.is_active)
+                             .order_by(Programme.position, Programme.slug).limit(1))
+
+
+def facility_overview(facility, programme, now):
+    """Return what the manager's pages show about certification (a fixed number of queries)."""
+    readiness = facility_readiness(facility, programme) if programme else None
+    current = (services.current_facility_certificate(facility.id, programme.id, now)
+               if programme else None)
+    latest_request = None
+    if programme:
+        latest_request = db.session.scalar(
+            select(CertificationRequest)
+            .where(CertificationRequest.facility_id == facility.id,
+                   CertificationRequest.programme_id == programme.id)
+            .order_by(CertificationRequest.requested_at.desc(), CertificationRequest.id.desc())
+            .limit(1))
+    can_request = bool(
+        readiness and readiness.is_ready
+        and (latest_request is None or latest_request.status != "pending")
+        and (current is None or services.in_renewal_window(current, now)))
+    return {"programme": programme, "readiness": readiness, "current": current,
+            "latest_request": latest_request, "can_request": can_request,
+            "renewal_due": bool(current and services.in_renewal_window(current, now))}
+
+
+@bp.route("/facility/certification")
+@roles_required("manager")
+def facility():
+    """The manager's view of certification: readiness, who still has to finish what, requests."""
+    facility = current_user.facility
+    now = utcnow()
+    overview = facility_overview(facility, _active_programme(), now)
+    titles = {}
+    if overview["programme"]:
+        slugs = {s for v in overview["programme"].courses.values() for s in v}
+        titles = {c.slug: c.live_version.title if c.live_version else {"vi": c.slug}
+                  for c in db.session.scalars(
+                      select(Course).where(Course.slug.in_(slugs))
+                      .options(selectinload(Course.live_version)))}
+    return render_template("certification/facility.html", facility=facility,
+                           certificates=services.facility_certificates(facility.id),
+                           course_titles=titles, form=EmptyForm(), now=now, **overview)
+
+
+@bp.route("/facility/certification/request", methods=["POST"])
+@roles_required("manager")
+def request_certification():
+    """Ask the administrators to certify (or renew) the facility."""
+    programme = _active_programme()
+    if programme is None or not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.request_certification(current_user, programme)
+    except services.CertificationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Your request has been sent. An administrator will review it."), "success")
+    return redirect(url_for("certification.facility"))
+
+
+@bp.route("/programmes/<slug>")
+@public
+def programme(slug: str):
+    """A certification programme as anyone may read it (credentials link here)."""
+    item = db.session.scalar(select(Programme).where(Programme.slug == slug))
+    if item is None:
+        abort(404)
+    slugs = {s for v in item.courses.values() for s in v}
+    titles = {c.slug: c.live_version.title if c.live_version else {"vi": c.slug}
+              for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs))
+                                          .options(selectinload(Course.live_version)))}
+    return render_template("certification/programme.html", programme=item, titles=titles)
