@@ -62,6 +62,10 @@ class Config:
     PAGE_SIZE = 25
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    #: The RSA private key that signs certificates (PEM text or a file path); required in
+    #: production, generated into the instance folder in development.
+    PORTAL_SIGNING_KEY = os.environ.get("PORTAL_SIGNING_KEY") or None
+
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "10 per minute")
@@ -82,6 +86,9 @@ class Config:
                 )
             secret = _instance_secret(app.instance_path, "secret_key")
         app.config["SECRET_KEY"] = secret
+        from portal.certification.keys import check_config
+
+        check_config(app)  # reads no key: a missing production key is a start-up error
         storage = app.config.get("RATELIMIT_STORAGE_URI") or app.config["REDIS_URL"] or "memory://"
         app.config["RATELIMIT_STORAGE_URI"] = storage
 

@@ -37,6 +37,19 @@ def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
         create_app(Production)
 
 
+def test_production_without_signing_key_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTAL_SIGNING_KEY", raising=False)
+
+    class Production(TestConfig):
+        PORTAL_ENV = "production"
+        SECRET_KEY = "a-long-random-production-secret"  # noqa: S105 - test value
+        PORTAL_SIGNING_KEY = None
+        INSTANCE_PATH = str(tmp_path)
+
+    with pytest.raises(ConfigError, match="PORTAL_SIGNING_KEY"):
+        create_app(Production)
+
+
 def test_development_generates_a_secret_once(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
 

@@ -19,7 +19,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.catalog.models import Course, CourseItem, CourseMedia, CourseVersion, MediaBlob
-from portal.catalog.queries import get_course_or_404, get_item_or_404, missing_prerequisites
+from portal.catalog.queries import (
+    can_preview,
+    get_course_or_404,
+    get_item_or_404,
+    missing_prerequisites,
+)
 from portal.catalog.specs import JOB_ROLES
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
@@ -97,9 +102,14 @@ def course(course: str):
     course_row, version = get_course_or_404(course, current_user)
     progress = course_progress(current_user, version)
     next_item = next((item for item in version.items if not progress.is_done(item)), None)
-    missing = missing_prerequisites(current_user, version)
+    missing = [] if can_preview(current_user) else missing_prerequisites(current_user, version)
     return render_template("catalog/course.html", course=course_row, version=version,
                            progress=progress, next_item=next_item, missing=missing)
+
+
+def _blocked(version: CourseVersion) -> bool:
+    """Return whether prerequisites keep the current user out (trainers may always preview)."""
+    return not can_preview(current_user) and bool(missing_prerequisites(current_user, version))
 
 
 def _lesson_context(course_slug: str, lesson_slug: str):
@@ -113,8 +123,7 @@ def _lesson_context(course_slug: str, lesson_slug: str):
 def lesson(course: str, lesson: str):
     """A lesson to read, with its contents, reading time and a "mark as read" button."""
     course_row, version, item = _lesson_context(course, lesson)
-    missing = missing_prerequisites(current_user, version)
-    if missing:
+    if _blocked(version):
         flash(_("Complete the courses this one requires before you start it."), "error")
         return redirect(url_for("catalog.course", course=course))
     body, fallback = pick(item.body, _lang())
@@ -141,7 +150,7 @@ def complete(course: str, lesson: str):
     course_row, version, item = _lesson_context(course, lesson)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if missing_prerequisites(current_user, version):
+    if _blocked(version):
         flash(_("Complete the courses this one requires before you start it."), "error")
         return redirect(url_for("catalog.course", course=course))
     completion = mark_lesson_read(current_user, item)
