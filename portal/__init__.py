@@ -98,15 +98,17 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
+    from portal.authoring.views import bp as authoring_bp
     from portal.catalog.views import bp as catalog_bp
     from portal.certification.views import bp as certification_bp
     from portal.facilities.views import bp as facilities_bp
     from portal.main import bp as main_bp
     from portal.progress.views import bp as progress_bp
     from portal.quizzes.views import bp as quizzes_bp
+    from portal.reports.views import bp as reports_bp
 
     for bp in (main_bp, accounts_bp, facilities_bp, admin_bp, catalog_bp, quizzes_bp,
-               progress_bp, certification_bp, api_bp):
+               progress_bp, certification_bp, api_bp, authoring_bp, reports_bp):
         app.register_blueprint(bp)
 
 
