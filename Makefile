@@ -25,7 +25,7 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 seed: migrate
-	@if [ -d courses ] && $(BIN)/flask courses import --help >/dev/null 2>&1; then $(BIN)/flask courses import courses; fi
+	$(BIN)/flask courses import courses
 	$(BIN)/flask seed demo
 
 run: seed

@@ -77,8 +77,23 @@ def _root():
     return Path(__file__).resolve().parent.parent
 
 
+_SQLITE_HOOKED = False
+
+
 def _sqlite_pragmas(app: Flask) -> None:
-    """Turn on foreign keys (off by default in SQLite) and WAL for concurrent readers."""
+    """Foreign keys on, a busy timeout, WAL, and savepoints inside real transactions on SQLite.
+
+    Python's sqlite3 module opens a transaction itself, lazily, just before a data change;
+    reads run outside one, which keeps concurrent requests from deadlocking on SQLite's lock
+    upgrade. A SAVEPOINT is not a data change, so one issued first ran outside any
+    transaction and was committed on release even if the request later rolled back; the
+    ``savepoint`` hook opens the transaction first. The hooks are global (on
+    :class:`Engine`), so they are installed once per process.
+    """
+    global _SQLITE_HOOKED
+    if _SQLITE_HOOKED:
+        return
+    _SQLITE_HOOKED = True
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -88,9 +103,20 @@ def _sqlite_pragmas(app: Flask) -> None:
         if not module.startswith("sqlite3"):
             return
         cursor = dbapi_connection.cursor()
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+        if files and files[0]:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+    @event.listens_for(Engine, "savepoint")
+    def _on_savepoint(connection, name):
+        if connection.dialect.name != "sqlite":
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -84,3 +84,24 @@ def test_missing_page_is_a_translated_404(client):
     assert "Không tìm thấy trang" in response.get_data(as_text=True)
     response = client.get("/no-such-page?lang=en")
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_sqlite_file_rolls_back_a_savepoint_that_was_the_first_write(make_app, tmp_path):
+    """A savepoint must not commit on its own when the outer transaction rolls back."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.facilities.models import Facility
+    from tests.conftest import SuiteConfig
+
+    class FileDb(SuiteConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'file.db'}"
+
+    app = make_app(FileDb)
+    with app.app_context():
+        db.create_all()
+        with db.session.begin_nested():
+            db.session.add(Facility(name="Phòng khám", type="clinic", licence_number="X-1",
+                                    province_code="01"))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Facility)) == 0

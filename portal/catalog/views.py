@@ -53,7 +53,7 @@ def media_url(blob_hash: str, content_type: str) -> str:
 
 def quiz_url(course_slug: str, quiz_slug: str) -> str:
     """Return the quiz page's URL (the contract fixes it: ``/courses/<course>/quizzes/<quiz>``)."""
-    return url_for("catalog.course", course=course_slug) + f"/quizzes/{quiz_slug}"
+    return url_for("quizzes.quiz", course=course_slug, quiz=quiz_slug)
 
 
 def item_url(course_slug: str, item: CourseItem) -> str:

@@ -19,6 +19,12 @@ from tests.factories import create_facility, create_user, import_courses
 WIFI = "clinic-wifi-safety"
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Pages pick their own language here (the package's conftest forces English)."""
+    yield
+
+
 def _detached(user):
     db.session.refresh(user)
     db.session.expunge(user)
