@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from portal.accounts.models import User
 from portal.accounts.services import create_user, get_user_by_email
+from portal.extensions import db
 from portal.facilities.services import create_facility, get_facility_by_licence
 
 DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - published demo credential
@@ -121,7 +122,55 @@ def seed_demo() -> int:
             created += _ensure_user(
                 f"staff{index}.{spec['slug']}@demo.dha.vn", name, "learner", facility, job
             )
-    return created
+    return created + _seed_progress()
+
+
+#: Demo learning, so the dashboards have something to show: (learner, course, lessons to
+#: read (None: all), whether they take and pass the quiz).
+PROGRESS = (
+    ("staff1.anbinh@demo.dha.vn", "digital-transformation", None, True),
+    ("staff2.anbinh@demo.dha.vn", "digital-transformation", 2, False),
+    ("manager.anbinh@demo.dha.vn", "digital-transformation", 1, False),
+    ("staff1.tamduc@demo.dha.vn", "digital-transformation", None, False),
+)
+
+
+def _seed_progress() -> int:
+    """Read lessons and pass a quiz through the real services, once; skip without courses.
+
+    :return: how many lessons and quizzes were recorded (0 when already there)
+    """
+    from sqlalchemy import select
+
+    from portal.catalog.models import Course
+    from portal.progress.models import LessonRead
+    from portal.progress.services import mark_lesson_read
+    from portal.quizzes import services as quizzes
+    from portal.quizzes.grading import model_answer
+
+    done = 0
+    for email, slug, lessons, take_quiz in PROGRESS:
+        user = get_user_by_email(email)
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        if user is None or course is None or course.live_version is None:
+            continue
+        if db.session.scalar(select(LessonRead.id).where(LessonRead.user_id == user.id)):
+            continue  # this learner's demo progress exists
+        items = course.live_version.items
+        to_read = [i for i in items if not i.is_quiz][:lessons]
+        for lesson in to_read:
+            mark_lesson_read(user, lesson)
+            done += 1
+        quiz = next((i for i in items if i.is_quiz), None)
+        if take_quiz and quiz is not None:
+            attempt = quizzes.start_attempt(user, quiz).attempt
+            answers = {row.position: model_answer(row.question.question("vi"))
+                       for row in quizzes.list_attempt_questions(attempt)}
+            quizzes.save_answers(user, attempt, answers)
+            quizzes.submit_attempt(user, attempt)
+            done += 1
+    db.session.commit()
+    return done
 
 
 __all__ = ["DEMO_PASSWORD", "User", "demo_accounts", "seed_demo"]

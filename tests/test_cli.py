@@ -173,3 +173,28 @@ def test_seed_demo_is_idempotent(runner):
     assert len(provinces) == 3
     types = set(db.session.scalars(select(Facility.type)))
     assert {"pharmacy", "dental"} <= types
+
+
+def test_seed_demo_records_real_progress_once_courses_are_loaded(runner, app):
+    from portal.accounts.services import get_user_by_email
+    from portal.certification.models import Certificate
+    from portal.progress.models import CourseCompletion, LessonRead
+    from portal.quizzes.models import Attempt
+    from tests.conftest import ROOT
+    from tests.factories import import_courses
+
+    with app.app_context():
+        import_courses(ROOT / "courses")
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        learner = get_user_by_email("staff1.anbinh@demo.dha.vn")
+        (completion,) = db.session.scalars(select(CourseCompletion)).all()
+        assert completion.user_id == learner.id
+        attempt = db.session.scalar(select(Attempt))
+        assert attempt.user_id == learner.id and attempt.is_passed and attempt.score == 100
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+        reads = db.session.scalar(select(func.count()).select_from(LessonRead))
+    again = runner.invoke(args=["seed", "demo"])
+    assert again.exit_code == 0 and "(0 new records)" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LessonRead)) == reads

@@ -370,3 +370,24 @@ def parse_response(question: Question, values: Sequence[str]) -> Any:
     :raises ValueError: on an unknown question type
     """
     return question_type(question).parse_response(question, values)
+
+
+def model_answer(question: Question) -> list[str]:
+    """Return the form values of a fully right answer to *question* (demo data, tests).
+
+    :param question: any graded question
+    :return: values as the attempt form posts them; ``grade`` gives them full marks
+    """
+    if question.type == "single_choice":
+        return [str(next(i for i, a in enumerate(question.answers) if a.fraction >= FULL))]
+    if question.type == "multiple_response":
+        return [str(i) for i, a in enumerate(question.answers) if a.fraction > 0]
+    if question.type == "true_false":
+        return ["true" if question.correct else "false"]
+    if question.type == "short_answer":
+        return [next(a.text for a in question.answers if a.fraction >= FULL).replace("\\*", "*")]
+    if question.type == "numerical":
+        best = next(a for a in question.numeric if a.fraction >= FULL)
+        value = best.value if best.value is not None else (best.low + best.high) / 2
+        return [repr(float(value))]
+    return [str(i) if pair.left else "" for i, pair in enumerate(question.pairs)]

@@ -14,8 +14,8 @@ from portal.extensions import db
 from portal.progress.models import CourseCompletion, QuizPass
 from portal.progress.services import mark_lesson_read
 from portal.quizzes import services
+from portal.quizzes.grading import model_answer
 from portal.quizzes.models import Attempt, AttemptQuestion
-from portal.quizzes.questions import format_number
 from tests.factories import create_user, get_course, import_courses
 
 WIFI = "clinic-wifi-safety"
@@ -43,20 +43,7 @@ def complete_course(user, slug: str) -> None:
 
 def right_values(row: AttemptQuestion) -> list[str]:
     """Return the values of a fully right answer to *row*'s question."""
-    question = row.question.question("vi")
-    if question.type == "single_choice":
-        return [str(next(i for i, a in enumerate(question.answers) if a.fraction == 100))]
-    if question.type == "multiple_response":
-        return [str(i) for i, a in enumerate(question.answers) if a.fraction > 0]
-    if question.type == "true_false":
-        return ["true" if question.correct else "false"]
-    if question.type == "short_answer":
-        return [next(a.text for a in question.answers if a.fraction == 100)]
-    if question.type == "numerical":
-        best = next(a for a in question.numeric if a.fraction == 100)
-        value = best.value if best.value is not None else (best.low + best.high) / 2
-        return [format_number(value)]
-    return [str(i) if pair.left else "" for i, pair in enumerate(question.pairs)]
+    return model_answer(row.question.question("vi"))
 
 
 def wrong_values(row: AttemptQuestion) -> list[str]:
