@@ -111,6 +111,10 @@ class CourseVersion(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Optimistic lock for the studio: raised by each edit of the course's settings, so that
+    #: a second author saving over a newer text is refused (see portal.authoring).
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                              server_default="1")
 
     course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])
     items: Mapped[list[CourseItem]] = relationship(
@@ -126,6 +130,9 @@ class CourseVersion(db.Model):
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("minutes >= 0", name="minutes_not_negative"),
     )
+    # The studio raises lock_version itself, only when what an author edits changes; every
+    # UPDATE still checks it, so a concurrent edit fails with StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version, "version_id_generator": False}
 
     @property
     def audience(self) -> tuple[str, ...]:
@@ -175,6 +182,9 @@ class CourseItem(db.Model):
     draw: Mapped[int | None] = mapped_column(Integer, nullable=True)
     shuffle: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     feedback: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    #: Optimistic lock for the studio: raised by each edit of the lesson or quiz settings.
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                              server_default="1")
 
     version: Mapped[CourseVersion] = relationship(back_populates="items")
     #: Quizzes: the pool of questions (portal.quizzes.models.QuizQuestion), in file order.
@@ -193,6 +203,7 @@ class CourseItem(db.Model):
             name="quiz_settings",
         ),
     )
+    __mapper_args__ = {"version_id_col": lock_version, "version_id_generator": False}
 
     @property
     def is_quiz(self) -> bool:

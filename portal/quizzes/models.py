@@ -47,12 +47,16 @@ class QuizQuestion(db.Model):
     #: language → Question.to_dict(); "vi" always. Twins share the answer key, so grading
     #: always uses "vi" and a learner may read either.
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    #: Optimistic lock for the studio (portal.authoring): raised by each edit of the question.
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                              server_default="1")
 
     quiz: Mapped[CourseItem] = relationship(back_populates="questions")
 
     __table_args__ = (
         UniqueConstraint("quiz_id", "position", name="uq_quiz_questions_position"),
     )
+    __mapper_args__ = {"version_id_col": lock_version, "version_id_generator": False}
 
     def question(self, lang: str = "vi") -> Question:
         """Return the question in *lang*, or in Vietnamese when it has no such version."""
