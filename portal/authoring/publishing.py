@@ -27,11 +27,11 @@ from portal import audit
 from portal.authoring.services import StudioError, get_draft
 from portal.catalog.importer import (
     ImportReport,
-    _version_spec,
     course_hash,
     import_specs,
     known_course_slugs,
 )
+from portal.catalog.importer import version_spec as spec_from_rows
 from portal.catalog.loader import load_tree
 from portal.catalog.models import Course, CourseMedia, CourseVersion, MediaBlob
 from portal.catalog.specs import CourseSpec, LoadError, LoadResult
@@ -86,7 +86,7 @@ def version_spec(version: CourseVersion) -> CourseSpec:
         for row in db.session.scalars(select(QuizQuestion).where(
                 QuizQuestion.quiz_id.in_(quiz_ids)).order_by(QuizQuestion.position)):
             questions.setdefault(row.quiz_id, []).append(row)
-    return _version_spec(version, questions)
+    return spec_from_rows(version, questions)
 
 
 def _load(spec: CourseSpec) -> LoadResult:

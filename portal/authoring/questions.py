@@ -26,13 +26,14 @@ from portal.authoring.services import (
     renumber,
 )
 from portal.authoring.versions import start_draft
-from portal.catalog.loader import _answer_key
+from portal.catalog.loader import answer_key
 from portal.catalog.models import Course, CourseItem
 from portal.extensions import db
 from portal.quizzes.gift import GiftError, parse_gift, write_gift
 from portal.quizzes.models import QuizQuestion
 from portal.quizzes.questions import Question
-from portal.quizzes.services import InvalidCorrection, RegradeReport, correct_question
+from portal.quizzes.regrade import correct_question
+from portal.quizzes.services import InvalidCorrection, RegradeReport
 
 __all__ = [
     "MAX_QUESTIONS",
@@ -61,7 +62,7 @@ def twin_problems(vi: Question, en: Question | None) -> list[str]:
     problems = [f"{p}" for p in vi.validate()]
     if en is not None:
         problems += [_("English: %(problem)s", problem=p) for p in en.validate()]
-        if not problems and (en.type != vi.type or _answer_key(en) != _answer_key(vi)):
+        if not problems and (en.type != vi.type or answer_key(en) != answer_key(vi)):
             problems.append(_("The English version must have the same right answers and "
                               "weights as the Vietnamese one."))
     return problems

@@ -296,7 +296,7 @@ def export_specs(slugs: Iterable[str] | None = None) -> tuple[list[CourseSpec], 
         for row in db.session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id
                                       .in_(quiz_ids)).order_by(QuizQuestion.position)):
             questions.setdefault(row.quiz_id, []).append(row)
-    courses = [_version_spec(v, questions) for v in versions]
+    courses = [version_spec(v, questions) for v in versions]
     programmes = [
         ProgrammeSpec(slug=p.slug, title=dict(p.title), summary=dict(p.summary),
                       validity_months=p.validity_months,
@@ -309,7 +309,7 @@ def export_specs(slugs: Iterable[str] | None = None) -> tuple[list[CourseSpec], 
     return courses, programmes
 
 
-def _version_spec(version: CourseVersion, questions: dict[int, list[QuizQuestion]]
+def version_spec(version: CourseVersion, questions: dict[int, list[QuizQuestion]]
                   ) -> CourseSpec:
     items = []
     for item in version.items:

@@ -305,7 +305,7 @@ def _compare_twins(errors: Errors, file: Path, vi: tuple[Any, ...], en: tuple[An
                                           "(%(vi_type)s)", name=mine.name, type=mine.type,
                                           vi_name=theirs.name, vi_type=theirs.type))
             return
-        if _answer_key(mine) != _answer_key(theirs):
+        if answer_key(mine) != answer_key(theirs):
             errors.add(file, mine.line, _("question %(name)s: its right answers or weights "
                                           "differ from the Vietnamese question's",
                                           name=mine.name))
@@ -315,7 +315,7 @@ def _compare_twins(errors: Errors, file: Path, vi: tuple[Any, ...], en: tuple[An
                                  "%(vi)s", en=len(en), vi=len(vi)))
 
 
-def _answer_key(question: Any) -> Any:
+def answer_key(question: Any) -> Any:
     """Return what grading depends on that a translation must not change."""
     if question.type == "true_false":
         return question.correct

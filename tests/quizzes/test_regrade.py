@@ -14,6 +14,7 @@ from portal.progress.models import CourseCompletion, QuizPass
 from portal.quizzes import services
 from portal.quizzes.models import Attempt
 from portal.quizzes.questions import Question
+from portal.quizzes.regrade import correct_question
 from tests.factories import create_user, import_courses
 from tests.quizzes.test_attempts import T0, WIFI, complete_course, quiz_item, right_values
 
@@ -62,7 +63,7 @@ def test_a_corrected_key_regrades_every_submitted_attempt(trainer):
     assert (was_right.score, was_right.is_passed) == (100.0, True)
     assert (was_wrong.score, was_wrong.is_passed) == (pytest.approx(66.6667), False)
 
-    report = services.correct_question(_question(), _corrected(), trainer,
+    report = correct_question(_question(), _corrected(), trainer,
                                        now=T0 + timedelta(days=1))
     db.session.commit()
 
@@ -82,7 +83,7 @@ def test_a_corrected_key_regrades_every_submitted_attempt(trainer):
 
 
 def test_the_stored_question_carries_the_new_key_in_every_language(trainer):
-    services.correct_question(_question(), _corrected(), trainer, now=T0)
+    correct_question(_question(), _corrected(), trainer, now=T0)
     db.session.commit()
     stored = _question()
     for lang in ("vi", "en"):
@@ -94,7 +95,7 @@ def test_the_best_attempt_still_counts_after_a_regrade(trainer):
     learner = create_user()
     take(learner, "0")
     take(learner, "1", now=T0 + timedelta(hours=1))
-    services.correct_question(_question(), _corrected(), trainer, now=T0 + timedelta(days=1))
+    correct_question(_question(), _corrected(), trainer, now=T0 + timedelta(days=1))
     db.session.commit()
     assert db.session.scalar(select(func.count(QuizPass.id))) == 1  # the second one passes now
 
@@ -103,7 +104,7 @@ def test_a_completed_course_stays_completed(trainer):
     learner = create_user()
     take(learner, "0")
     complete_course(learner, WIFI)
-    services.correct_question(_question(), _corrected(), trainer, now=T0 + timedelta(days=1))
+    correct_question(_question(), _corrected(), trainer, now=T0 + timedelta(days=1))
     db.session.commit()
     assert db.session.scalar(select(func.count(QuizPass.id))) == 0
     assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1
@@ -115,7 +116,7 @@ def test_open_attempts_grade_with_the_new_key_when_submitted(trainer):
     given = {row.position: right_values(row) for row in attempt.questions}
     services.save_answers(learner, attempt, given, now=T0)
     db.session.commit()
-    report = services.correct_question(_question(), _corrected(), trainer, now=T0)
+    report = correct_question(_question(), _corrected(), trainer, now=T0)
     db.session.commit()
     assert report.attempts == 0
     services.submit_attempt(learner, attempt, now=T0 + timedelta(minutes=1))
@@ -125,7 +126,7 @@ def test_open_attempts_grade_with_the_new_key_when_submitted(trainer):
 def _refused(trainer, data, match):
     before = copy.deepcopy(_question().data)
     with pytest.raises(services.InvalidCorrection, match=match):
-        services.correct_question(_question(), data, trainer, now=T0)
+        correct_question(_question(), data, trainer, now=T0)
     db.session.rollback()
     assert _question().data == before
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
@@ -167,7 +168,7 @@ def test_a_correction_keeps_type_name_and_answers(trainer):
 
 def test_a_question_object_is_accepted(trainer):
     corrected = {lang: Question.from_dict(data) for lang, data in _corrected().items()}
-    report = services.correct_question(_question(), corrected, trainer, now=T0)
+    report = correct_question(_question(), corrected, trainer, now=T0)
     assert report.attempts == 0
     assert _question().question("vi").answers[1].fraction == 100.0
 
@@ -189,7 +190,7 @@ def test_short_answers_accept_a_new_spelling(trainer):
     assert row.fraction == 0.0
     data = copy.deepcopy(observer.data)
     data["vi"]["answers"].append({"text": "giám sát viên", "fraction": 100.0, "feedback": ""})
-    report = services.correct_question(observer, data, trainer, now=T0)
+    report = correct_question(observer, data, trainer, now=T0)
     db.session.commit()
     assert report.attempts == 1 and report.changed == 1
     db.session.refresh(row)
