@@ -38,6 +38,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_at", "at"),
         Index("ix_audit_events_action", "action"),
         Index("ix_audit_events_object", "object_type", "object_id"),
+        #: The audit log viewer's "who" filter, newest first.
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
     )
 
 

@@ -195,4 +195,4 @@ def facility_edit(facility_id: int):
     return render_template("admin/facility_form.html", form=form, facility=facility)
 
 
-from portal.admin import certification  # noqa: E402,F401  (its routes join this blueprint)
+from portal.admin import certification, reports  # noqa: E402,F401  (their routes join it)

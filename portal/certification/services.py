@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.certification.models import Certificate, CertificationRequest, Programme
-from portal.certification.rules import facility_readiness, person_status
+from portal.certification.rules import FacilityReadiness, facility_readiness, person_status
 from portal.db import utcnow
 from portal.extensions import db
 from portal.text import nfc
@@ -153,6 +154,43 @@ def in_renewal_window(cert: Certificate, now: datetime | None = None) -> bool:
     """Return whether *cert* expires within :data:`RENEWAL_WINDOW_DAYS` from *now*."""
     now = now or utcnow()
     return (cert.expires_at - now).days < RENEWAL_WINDOW_DAYS
+
+
+@dataclass(frozen=True)
+class CertificationSummary:
+    """What the dashboards show about a facility's certification (from the live rules)."""
+
+    programme: Programme | None
+    readiness: FacilityReadiness | None
+    current: Certificate | None
+    latest_request: CertificationRequest | None
+    can_request: bool
+    renewal_due: bool
+
+
+def certification_summary(facility, programme: Programme | None,
+                          now: datetime | None = None) -> CertificationSummary:
+    """Return *facility*'s readiness for *programme* and where its certification stands.
+
+    Used by the manager's pages and the administrators' facility detail; a fixed number of
+    queries.
+    """
+    now = now or utcnow()
+    if programme is None:
+        return CertificationSummary(None, None, None, None, False, False)
+    readiness = facility_readiness(facility, programme)
+    current = current_facility_certificate(facility.id, programme.id, now)
+    latest = db.session.scalar(
+        select(CertificationRequest)
+        .where(CertificationRequest.facility_id == facility.id,
+               CertificationRequest.programme_id == programme.id)
+        .order_by(CertificationRequest.requested_at.desc(), CertificationRequest.id.desc())
+        .limit(1))
+    renewal_due = bool(current and in_renewal_window(current, now))
+    can_request = bool(readiness.is_ready
+                       and (latest is None or latest.status != "pending")
+                       and (current is None or renewal_due))
+    return CertificationSummary(programme, readiness, current, latest, can_request, renewal_due)
 
 
 def request_certification(manager, programme: Programme, *, now: datetime | None = None

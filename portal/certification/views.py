@@ -11,8 +11,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from portal.catalog.models import Course
 from portal.certification import services
-from portal.certification.models import Certificate, CertificationRequest, Programme
-from portal.certification.rules import facility_readiness
+from portal.certification.models import Certificate, Programme
 from portal.db import utcnow
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
@@ -114,35 +113,16 @@ def _active_programme() -> Programme | None:
                              .order_by(Programme.position, Programme.slug).limit(1))
 
 
-def facility_overview(facility, programme, now):
-    """Return what the manager's pages show about certification (a fixed number of queries)."""
-    readiness = facility_readiness(facility, programme) if programme else None
-    current = (services.current_facility_certificate(facility.id, programme.id, now)
-               if programme else None)
-    latest_request = None
-    if programme:
-        latest_request = db.session.scalar(
-            select(CertificationRequest)
-            .where(CertificationRequest.facility_id == facility.id,
-                   CertificationRequest.programme_id == programme.id)
-            .order_by(CertificationRequest.requested_at.desc(), CertificationRequest.id.desc())
-            .limit(1))
-    can_request = bool(
-        readiness and readiness.is_ready
-        and (latest_request is None or latest_request.status != "pending")
-        and (current is None or services.in_renewal_window(current, now)))
-    return {"programme": programme, "readiness": readiness, "current": current,
-            "latest_request": latest_request, "can_request": can_request,
-            "renewal_due": bool(current and services.in_renewal_window(current, now))}
-
-
 @bp.route("/facility/certification")
 @roles_required("manager")
 def facility():
     """The manager's view of certification: readiness, who still has to finish what, requests."""
     facility = current_user.facility
     now = utcnow()
-    overview = facility_overview(facility, _active_programme(), now)
+    summary = services.certification_summary(facility, _active_programme(), now)
+    overview = {"programme": summary.programme, "readiness": summary.readiness,
+                "current": summary.current, "latest_request": summary.latest_request,
+                "can_request": summary.can_request, "renewal_due": summary.renewal_due}
     titles = {}
     if overview["programme"]:
         slugs = {s for v in overview["programme"].courses.values() for s in v}

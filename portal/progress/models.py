@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -39,6 +39,8 @@ class LessonRead(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "course_id", "lesson_slug", name="uq_lesson_reads_lesson"),
+        #: "Learners active in the last 30 days" and last-activity columns.
+        Index("ix_lesson_reads_read_at_user", "read_at", "user_id"),
     )
 
 

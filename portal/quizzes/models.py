@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -106,6 +107,8 @@ class Attempt(db.Model):
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         CheckConstraint("(submitted_at IS NULL) = (score IS NULL)", name="graded_when_submitted"),
         CheckConstraint("(score IS NULL) = (is_passed IS NULL)", name="passed_when_graded"),
+        #: "Learners active in the last 30 days".
+        Index("ix_attempts_submitted_at_user", "submitted_at", "user_id"),
     )
 
     @property
