@@ -5,7 +5,7 @@ the two ways of fixing a published question (in the next version, or a regraded 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -259,7 +259,8 @@ def gift(course: str, item_id: int):
                 return _gift_page(course_row, quiz, form, None, 422)
             if preview.ok:
                 db.session.commit()
-                flash(_("%(num)d questions saved.", num=len(preview.questions)), "success")
+                flash(ngettext("%(num)d question saved.", "%(num)d questions saved.",
+                               len(preview.questions)), "success")
                 return redirect(_quiz_url(quiz) + "#questions")
             db.session.rollback()
         else:

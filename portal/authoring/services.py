@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -396,7 +397,8 @@ def update_quiz(item: CourseItem, title: dict[str, str], settings: QuizSettings,
         raise StudioError(_("Use a percentage from 0 to 100."), "pass_mark")
     pool = len(item.questions)
     if settings.draw > pool and pool:
-        raise StudioError(_("The quiz has only %(num)d questions.", num=pool), "draw")
+        raise StudioError(ngettext("The quiz has only %(num)d question.",
+                                     "The quiz has only %(num)d questions.", pool), "draw")
     item.title = title
     item.pass_mark, item.max_attempts = settings.pass_mark, settings.attempts
     item.time_limit, item.draw = settings.time_limit, settings.draw

@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -209,7 +210,7 @@ def request_certification(manager, programme: Programme, *, now: datetime | None
     if current is not None and not in_renewal_window(current, now):
         raise CertificationError(
             _("The facility is certified until %(date)s; renewal opens %(days)d days before.",
-              date=current.expires_at.date().isoformat(), days=RENEWAL_WINDOW_DAYS))
+              date=format_date(current.expires_at), days=RENEWAL_WINDOW_DAYS))
     renewal = db.session.scalar(
         select(func.count()).select_from(Certificate)
         .where(Certificate.facility_id == facility.id, Certificate.programme_id == programme.id,

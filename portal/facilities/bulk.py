@@ -229,12 +229,32 @@ def read_table(filename: str, data: bytes) -> list[BulkRow]:
                     job_role_text=cell(cells, "job_role")) for n, cells in raw]
 
 
+#: The column titles of the file the portal offers to fill in (``template_header``).
+TEMPLATE_HEADER = {"name": _l("Name"), "email": _l("E-mail"), "job_role": _l("Job role")}
+
+
+def template_header() -> list[str]:
+    """Return the column titles of the file to fill in, in the current language."""
+    return [str(label) for label in TEMPLATE_HEADER.values()]
+
+
+def _header_words() -> dict[str, set[str]]:
+    """Return column → accepted folded titles: the synonyms and our own titles, in vi and en."""
+    words = {name: set(synonyms) for name, synonyms in _HEADERS.items()}
+    for lang in ("en", "vi"):
+        with force_locale(lang):
+            for name, label in TEMPLATE_HEADER.items():
+                words[name].add(_key(str(label)))
+    return words
+
+
 def _columns(cells: list[str]) -> dict[str, int] | None:
     """Return column name → index when *cells* is a header row naming all three columns."""
     found: dict[str, int] = {}
+    accepted = _header_words()
     for index, cell in enumerate(cells):
         key = _key(cell)
-        for name, words in _HEADERS.items():
+        for name, words in accepted.items():
             if key in words and name not in found:
                 found[name] = index
     return found if len(found) == 3 else None

@@ -210,7 +210,7 @@ def bulk_template(fmt: str):
     """A file to fill in: the three columns with their Vietnamese (or English) titles."""
     if fmt not in FORMATS:
         abort(404)
-    header = [_("Name"), _("E-mail"), _("Job role")]
+    header = bulk.template_header()
     example = [["Nguyễn Thị Hằng", "hang.nguyen@example.vn", str(JOB_ROLE_LABELS["nurse"])]]
     return export_response(fmt, "invite-staff", _("Staff"), header, example)
 

@@ -231,3 +231,26 @@ def test_templates_download(client, as_user, manager):
     assert csv_file.data.decode("utf-8-sig").startswith("Name,E-mail,Job role")
     xlsx = client.get("/facility/invitations/template.xlsx")
     assert bulk.read_table("t.xlsx", xlsx.data)[0].name == "Nguyễn Thị Hằng"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_template_in_either_language_reads_back(client, as_user, manager, app, lang):
+    """A manager fills in the file the portal gave them, in their language, and uploads it."""
+    with app.app_context():
+        from portal.extensions import db
+
+        db.session.get(type(manager), manager.id).locale = lang
+        db.session.commit()
+    as_user(manager)
+    for fmt in ("csv", "xlsx"):
+        data = client.get(f"/facility/invitations/template.{fmt}").data
+        (row,) = bulk.read_table(f"t.{fmt}", data)
+        assert row.email == "hang.nguyen@example.vn" and row.job_role_text
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_our_own_column_titles_are_understood_in_both_languages(lang):
+    with force_locale(lang):
+        header = bulk.template_header()
+    with force_locale("en"):
+        assert bulk._columns(header) == {"name": 0, "email": 1, "job_role": 2}, header
