@@ -114,3 +114,19 @@ def test_readiness_runs_a_fixed_number_of_queries(clinic, programme, count_queri
     with count_queries() as many:
         facility_readiness(facility, programme)
     assert few.count == many.count <= 4  # people, completions (+ reloads after expire_all)
+
+
+def test_a_completion_on_an_older_course_version_still_counts(programme, tmp_path):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    nurse = create_user(job_role="nurse")
+    complete(nurse, WIFI, HYGIENE)
+    tree = tmp_path / "courses"
+    shutil.copytree(ROOT / "tests/fixtures/courses", tree)
+    lesson = tree / WIFI / "02-guest-network.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nThêm một đoạn.\n", encoding="utf-8")
+    assert import_courses(tree).updated == [WIFI]
+    assert get_course(WIFI)[1].number == 2
+    assert person_status(nurse, programme).is_done
