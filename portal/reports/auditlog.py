@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from portal.accounts.models import User
 from portal.audit import AuditEvent
 from portal.extensions import db
+from portal.pagination import Page
 from portal.text import escape_like, fold
 
 __all__ = ["AUDIT_PAGE_SIZE", "AuditFilters", "EXPORT_LIMIT", "audit_choices", "audit_page",
@@ -141,28 +142,6 @@ class AuditRow:
     detail: dict
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of events."""
-
-    items: list[AuditRow]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def _query(filters: AuditFilters):
     actor = User.__table__.alias("actor")
     stmt = (select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id,
@@ -174,7 +153,7 @@ def _query(filters: AuditFilters):
     return stmt
 
 
-def audit_page(filters: AuditFilters, per_page: int = AUDIT_PAGE_SIZE) -> AuditPage:
+def audit_page(filters: AuditFilters, per_page: int = AUDIT_PAGE_SIZE) -> Page:
     """Return one page of matching events, newest first (two queries)."""
     stmt = _query(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -182,7 +161,7 @@ def audit_page(filters: AuditFilters, per_page: int = AUDIT_PAGE_SIZE) -> AuditP
     page = min(filters.page, pages)
     rows = db.session.execute(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))
-    return AuditPage([AuditRow(*r) for r in rows], page, per_page, total)
+    return Page([AuditRow(*r) for r in rows], page, per_page, total)
 
 
 def audit_rows(filters: AuditFilters, limit: int = EXPORT_LIMIT):
