@@ -98,7 +98,7 @@ class TestConfig(Config):
 
     TESTING = True
     PORTAL_ENV = "testing"
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

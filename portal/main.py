@@ -58,5 +58,6 @@ def set_language():
         set_locale(current_user, lang)
         db.session.commit()
     response = redirect(target)
-    response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -11,7 +11,7 @@ from portal.accounts.services import create_user, get_user_by_email
 from portal.extensions import db
 from portal.facilities.services import create_facility, get_facility_by_licence
 
-DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - published demo credential
+DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - published demo credential  # nosec B105
 
 FACILITIES = [
     {

@@ -41,6 +41,15 @@ class LockField(IntegerField):
 
     widget = HiddenInput()
 
+    def process_formdata(self, valuelist):
+        # A new question's form has no lock yet and a browser posts it empty: that is
+        # ``None``, not an invisible "not a valid integer" error on a hidden field. Where a
+        # lock is required, services.check_lock treats ``None`` as an edit conflict.
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
 
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as a list of labelled checkboxes."""

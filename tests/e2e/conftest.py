@@ -39,6 +39,25 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+_BROWSER_STAGE = {"tests": 0, "seconds": 0.0}
+
+
+def pytest_runtest_logreport(report):
+    """Add up the time the browser tests take (setup, call and teardown)."""
+    if report.nodeid.startswith("tests/e2e/"):
+        _BROWSER_STAGE["seconds"] += report.duration
+        if report.when == "call":
+            _BROWSER_STAGE["tests"] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how long the browser stage took (CI prints it for each database)."""
+    if _BROWSER_STAGE["tests"]:
+        terminalreporter.write_line(
+            f"browser stage (tests/e2e, Chromium): {_BROWSER_STAGE['tests']} tests in "
+            f"{_BROWSER_STAGE['seconds']:.1f} s")
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """A separate app on a file database (shared safely with the server thread)."""
@@ -48,6 +67,8 @@ def live_app(tmp_path_factory):
 
     class LiveConfig(SuiteConfig):
         SQLALCHEMY_DATABASE_URI = url
+        #: The browser posts every form as a person would, CSRF token included.
+        WTF_CSRF_ENABLED = True
 
     app = create_app(LiveConfig)
     with app.app_context():
