@@ -94,6 +94,43 @@ def seed_demo():
     click.echo(f"Demo data ready ({created} new records).")
 
 
+@seed_cli.command("scale")
+@click.option("--facilities", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="How many facilities.")
+@click.option("--learners", type=click.IntRange(min=1), default=200_000, show_default=True,
+              help="How many learner accounts (managers come on top).")
+@click.option("--seed", "seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed and anchor give the same data.")
+@click.option("--anchor", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the data is as of (YYYY-MM-DD); default: today.")
+@click.option("--sign", "sign", default="1000", show_default=True,
+              help="Sign the credentials of this many certificates, or 'all'.")
+def seed_scale(facilities, learners, seed, anchor, sign):
+    """Generate national-scale benchmark data (bulk inserts; see docs/performance.md)."""
+    import time
+
+    from portal.seedscale import SCALE_PASSWORD, ScaleError
+    from portal.seedscale import seed_scale as run
+
+    if sign != "all" and not sign.isdigit():
+        _fail("--sign takes a number or 'all'")
+    try:
+        report = run(facilities, learners, seed, anchor=anchor.date() if anchor else None,
+                     sign=None if sign == "all" else int(sign))
+    except ScaleError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    started = time.perf_counter()
+    db.session.commit()
+    report.seconds["commit"] = round(time.perf_counter() - started, 3)
+    for table, count in report.rows.items():
+        click.echo(f"{table:>24}: {count:>10,}")
+    status = ", ".join(f"{k} {v:,}" for k, v in report.certificate_status.items())
+    click.echo(f"certificates by status: {status}; {report.signed:,} signed")
+    click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
+    click.echo(f"Every account's password is {SCALE_PASSWORD!r}.")
+
+
 @courses_cli.command("check")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=str))
 def courses_check(folder):

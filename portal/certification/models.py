@@ -149,6 +149,10 @@ class Certificate(TimestampMixin, db.Model):
         ),
         CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
         CheckConstraint("revoked_at IS NULL OR revoke_reason <> ''", name="revoked_with_reason"),
+        #: The national overview's "certified facilities" and "expiring soon" look up the few
+        #: facility certificates among hundreds of thousands of personal ones by kind and
+        #: expiry (docs/performance.md).
+        Index("ix_certificates_kind_expires_at", "kind", "expires_at"),
     )
 
     @validates("holder_name")
