@@ -99,7 +99,7 @@ def _clean_tables(app):
 
 
 @pytest.fixture
-def make_app():
+def make_app(app):
     """Build extra apps with other settings; their connection pools are closed afterwards."""
     made = []
 
@@ -113,6 +113,11 @@ def make_app():
         with extra.app_context():
             close_all_sessions()
             db.engine.dispose()
+    # ``limiter`` is one object for every app and init_app overwrites its ``enabled``: an
+    # app built with limits on must not leave them on for the rest of the session.
+    from portal.extensions import limiter
+
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 @pytest.fixture
