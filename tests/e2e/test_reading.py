@@ -73,6 +73,8 @@ def test_lesson_images_load_from_the_portal(browser, live_url, live_db):
         _sign_in(page, live_url, trainer.email)
         page.goto(f"{live_url}/courses/hand-hygiene-records/why-records")
         image = page.locator("article img").first
+        image.scroll_into_view_if_needed()  # lesson images load lazily
+        image.evaluate("img => img.decode()")  # resolves once the image has loaded
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
         assert all(url.startswith(live_url) for url in requests), requests
     finally:
