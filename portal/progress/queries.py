@@ -59,7 +59,7 @@ def item_counts(version_ids: Iterable[int]) -> dict[int, int]:
 
 
 def summaries_for(user, courses: Iterable[Course]) -> dict[int, CourseSummary]:
-    """Return course id → *user*'s progress in each course's live version (three queries).
+    """Return course id → *user*'s progress in each course's live version (four queries).
 
     Only reads and passes of items that are still in the live version count.
 
