@@ -318,7 +318,7 @@ def test_every_scenario_page_runs_a_fixed_number_of_queries(app, curriculum, cou
         pages["quiz submit"].append(counter.count)
     for name, counts in pages.items():
         assert len(set(counts[-2:])) == 1, (name, counts)  # small and large subject alike
-    assert pages["catalogue"][-1] <= 6 and pages["course"][0] <= 8
+    assert pages["catalogue"][-1] <= 6 and pages["course"][0] == 3
     assert pages["api"][0] <= 3
     # The manager's dashboard, the lesson page, the national overview and verification have
     # their own query-count tests (tests/facilities, tests/catalog, tests/admin,
@@ -329,7 +329,7 @@ def test_every_scenario_page_runs_a_fixed_number_of_queries(app, curriculum, cou
             == _count(app, count_queries, big, "get", "/facility"))
     reader = signed_in(s["learners"][1])
     assert _count(app, count_queries, reader, "get",
-                  f"/courses/{s['course']}/{s['lesson']}") <= 8
+                  f"/courses/{s['course']}/{s['lesson']}") == 3
     for code in s["codes"]:
         assert _count(app, count_queries, anonymous, "get", f"/verify/{code}") <= 4
     admin = signed_in("admin@scale.dha.vn")

@@ -8,18 +8,21 @@ found by guessing a slug. Trainers and administrators may also open drafts (to p
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
+from portal.catalog.frozen import CourseRef, VersionView, version_view
 from portal.catalog.models import Course, CourseItem, CourseVersion
 from portal.extensions import db
 from portal.progress.models import CourseCompletion
 
 __all__ = [
     "can_preview",
+    "course_titles",
     "get_course_or_404",
     "get_item_or_404",
     "missing_prerequisites",
+    "open_course",
 ]
 
 #: Roles that may open a course that is not published (to author and preview it).
@@ -55,6 +58,57 @@ def get_course_or_404(slug: str, user) -> tuple[Course, CourseVersion]:
         .options(selectinload(CourseVersion.items))
     )
     return course, version
+
+
+#: The course and its live version's identity, by slug (built once: see open_course).
+_COURSE_BY_SLUG = (
+    select(Course.id, Course.slug, Course.status, Course.live_version_id,
+           CourseVersion.number, CourseVersion.content_hash, CourseVersion.published_at)
+    .outerjoin(CourseVersion, CourseVersion.id == Course.live_version_id)
+    .where(Course.slug == bindparam("slug")))
+
+
+def open_course(slug: str, user) -> tuple[CourseRef, VersionView]:
+    """Return the course called *slug* and the version *user* reads, for the pages that show it.
+
+    The same rules as :func:`get_course_or_404`, in one statement when the version is
+    published (its content then comes from the process's cache: see
+    :mod:`portal.catalog.frozen`).
+
+    :raises NotFound: no such course, or one *user* may not see
+    """
+    row = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).one_or_none()
+    if row is None:
+        abort(404)
+    course = CourseRef(row.id, row.slug, row.status, row.live_version_id)
+    version_id = row.live_version_id
+    # What identifies the content for the cache (see portal.catalog.frozen).
+    key = (row.id, row.number, row.content_hash, row.published_at)
+    if course.status != "published" or version_id is None:
+        if not can_preview(user):
+            abort(404)
+        key = None  # previews are read afresh
+        if version_id is None:
+            version_id = db.session.scalar(
+                select(CourseVersion.id).where(CourseVersion.course_id == course.id)
+                .order_by(CourseVersion.number.desc()).limit(1))
+            if version_id is None:
+                abort(404)
+    version = version_view(version_id, key)
+    if version is None:
+        abort(404)
+    return course, version
+
+
+def course_titles(slugs) -> dict[str, dict[str, str]]:
+    """Return slug → title of the courses called *slugs* that exist (the title of the live
+    version; the slug itself for a course never published)."""
+    if not slugs:
+        return {}
+    return {slug: title or {"vi": slug} for slug, title in db.session.execute(
+        select(Course.slug, CourseVersion.title)
+        .outerjoin(CourseVersion, CourseVersion.id == Course.live_version_id)
+        .where(Course.slug.in_(list(slugs))))}
 
 
 def get_item_or_404(version: CourseVersion, slug: str, kind: str) -> CourseItem:

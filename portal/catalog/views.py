@@ -16,22 +16,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
 
-from portal.catalog.models import Course, CourseItem, CourseMedia, CourseVersion, MediaBlob
+from portal.catalog.models import Course, CourseItem, CourseVersion, MediaBlob
 from portal.catalog.queries import (
     can_preview,
+    course_titles,
     get_course_or_404,
     get_item_or_404,
     missing_prerequisites,
+    open_course,
 )
 from portal.catalog.specs import JOB_ROLES
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
-from portal.i18n import pick
 from portal.progress.queries import summaries_for
 from portal.progress.services import course_progress, mark_lesson_read
-from portal.rendering import render_markdown
 from portal.security import login_required, public
 from portal.text import escape_like, fold
 
@@ -99,12 +98,21 @@ def catalogue():
 @login_required
 def course(course: str):
     """A course: its lessons and quizzes with the learner's state, and where to continue."""
-    course_row, version = get_course_or_404(course, current_user)
+    course_row, version = open_course(course, current_user)
     progress = course_progress(current_user, version)
     next_item = next((item for item in version.items if not progress.is_done(item)), None)
-    missing = [] if can_preview(current_user) else missing_prerequisites(current_user, version)
+    missing = _missing(version, progress)
+    titles = course_titles(missing)
     return render_template("catalog/course.html", course=course_row, version=version,
-                           progress=progress, next_item=next_item, missing=missing)
+                           progress=progress, next_item=next_item,
+                           missing=[(slug, titles[slug]) for slug in missing if slug in titles])
+
+
+def _missing(version, progress) -> list[str]:
+    """Return the slugs of the courses that keep the current user out (trainers may preview)."""
+    if can_preview(current_user):
+        return []
+    return progress.missing_requires(version.requires)
 
 
 def _blocked(version: CourseVersion) -> bool:
@@ -122,16 +130,15 @@ def _lesson_context(course_slug: str, lesson_slug: str):
 @login_required
 def lesson(course: str, lesson: str):
     """A lesson to read, with its contents, reading time and a "mark as read" button."""
-    course_row, version, item = _lesson_context(course, lesson)
-    if _blocked(version):
+    course_row, version = open_course(course, current_user)
+    item = version.item(lesson, "lesson")
+    if item is None:
+        abort(404)
+    progress = course_progress(current_user, version)
+    if _missing(version, progress):
         flash(_("Complete the courses this one requires before you start it."), "error")
         return redirect(url_for("catalog.course", course=course))
-    body, fallback = pick(item.body, _lang())
-    files = {m.name: media_url(m.sha256, m.blob.content_type) for m in db.session.scalars(
-        select(CourseMedia).where(CourseMedia.version_id == version.id)
-        .join(CourseMedia.blob).options(contains_eager(CourseMedia.blob)))}
-    rendered = render_markdown(body, files.get)
-    progress = course_progress(current_user, version)
+    rendered, fallback = version.lesson_html(item, _lang(), media_url)
     index = version.items.index(item)
     previous = version.items[index - 1] if index > 0 else None
     following = version.items[index + 1] if index + 1 < len(version.items) else None

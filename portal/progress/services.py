@@ -10,12 +10,22 @@ completed it; a later version never takes a completion away.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from blinker import Namespace
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 
 from portal.catalog.models import Course, CourseItem, CourseVersion
@@ -26,6 +36,7 @@ from portal.progress.models import CourseCompletion, LessonRead, QuizPass
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CompletionInfo",
     "CourseProgress",
     "course_completed",
     "course_progress",
@@ -39,6 +50,14 @@ __all__ = [
 course_completed = Namespace().signal("course-completed")
 
 
+@dataclass(frozen=True, slots=True)
+class CompletionInfo:
+    """When a learner completed a course, and on which version."""
+
+    completed_at: datetime
+    version_id: int
+
+
 @dataclass(frozen=True)
 class CourseProgress:
     """How far one learner is in one course version."""
@@ -49,7 +68,9 @@ class CourseProgress:
     passed: frozenset[str]
     #: Items in the version (lessons and quizzes).
     total: int
-    completion: CourseCompletion | None
+    completion: CompletionInfo | None
+    #: The courses the version requires that exist: slug → whether the learner completed it.
+    prerequisites: dict[str, bool] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
@@ -68,27 +89,72 @@ class CourseProgress:
         """Return whether the learner has done anything in the course."""
         return bool(self.done) or self.completion is not None
 
-    def is_done(self, item: CourseItem) -> bool:
+    def is_done(self, item) -> bool:
         """Return whether *item* is read (a lesson) or passed (a quiz)."""
         return item.slug in (self.passed if item.is_quiz else self.read)
 
+    def missing_requires(self, requires) -> list[str]:
+        """Return the slugs of the courses in *requires* (the version's list) that exist and
+        the learner has not completed yet, in the order *requires* gives them."""
+        return [slug for slug in requires if self.prerequisites.get(slug) is False]
 
-def course_progress(user, version: CourseVersion) -> CourseProgress:
-    """Return *user*'s progress in *version* (three small queries, whatever the course size).
+
+def _progress_statements():
+    """Build course_progress's two statements once (with and without prerequisites)."""
+    user_id, course_id = bindparam("user_id"), bindparam("course_id")
+    parts = [
+        # First, so that the union's third column reads as a date and time.
+        select(literal_column("'c'"), cast(CourseCompletion.version_id, String),
+               CourseCompletion.completed_at)
+        .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id),
+        select(literal_column("'r'"), LessonRead.lesson_slug, null())
+        .where(LessonRead.user_id == user_id, LessonRead.course_id == course_id),
+        select(literal_column("'p'"), QuizPass.quiz_slug, null())
+        .where(QuizPass.user_id == user_id, QuizPass.course_id == course_id),
+    ]
+    # Every required course that exists, with the learner's completion of it if any.
+    prerequisites = (
+        select(literal_column("'q'"), Course.slug, CourseCompletion.completed_at)
+        .outerjoin(CourseCompletion, and_(CourseCompletion.course_id == Course.id,
+                                          CourseCompletion.user_id == user_id))
+        .where(Course.slug.in_(bindparam("requires", expanding=True))))
+    return union_all(*parts), union_all(*parts, prerequisites)
+
+
+_PROGRESS, _PROGRESS_AND_PREREQUISITES = _progress_statements()
+
+
+def course_progress(user, version) -> CourseProgress:
+    """Return *user*'s progress in *version*, in one statement whatever the course size.
+
+    The learner's reads, passes and completion of the course, and which of the courses the
+    version requires they have completed, come back as one ``UNION ALL``.
 
     :param user: the learner
-    :param version: the course version whose items count (usually the live one)
+    :param version: the course version whose items count (usually the live one): a
+        :class:`~portal.catalog.models.CourseVersion` or a frozen
+        :class:`~portal.catalog.frozen.VersionView`
     """
     lessons = {i.slug for i in version.items if not i.is_quiz}
     quizzes = {i.slug for i in version.items if i.is_quiz}
-    read = set(db.session.scalars(select(LessonRead.lesson_slug).where(
-        LessonRead.user_id == user.id, LessonRead.course_id == version.course_id)))
-    passed = set(db.session.scalars(select(QuizPass.quiz_slug).where(
-        QuizPass.user_id == user.id, QuizPass.course_id == version.course_id)))
-    completion = db.session.scalar(select(CourseCompletion).where(
-        CourseCompletion.user_id == user.id, CourseCompletion.course_id == version.course_id))
-    return CourseProgress(frozenset(read & lessons), frozenset(passed & quizzes),
-                          len(version.items), completion)
+    params = {"user_id": user.id, "course_id": version.course_id}
+    if version.requires:
+        statement = _PROGRESS_AND_PREREQUISITES
+        params["requires"] = list(version.requires)
+    else:
+        statement = _PROGRESS
+    found: dict[str, set[str]] = {"r": set(), "p": set()}
+    completion = None
+    prerequisites = {}
+    for kind, value, at in db.session.execute(statement, params):
+        if kind == "c":
+            completion = CompletionInfo(at, int(value))
+        elif kind == "q":
+            prerequisites[value] = at is not None
+        else:
+            found[kind].add(value)
+    return CourseProgress(frozenset(found["r"] & lessons), frozenset(found["p"] & quizzes),
+                          len(version.items), completion, prerequisites)
 
 
 def _insert_once(row) -> bool:

@@ -321,7 +321,8 @@ def test_a_completion_keeps_the_version_it_was_earned_on(tree):
     (kept,) = db.session.scalars(select(CourseCompletion)).all()
     assert kept.version_id == v1_id
     progress = course_progress(learner, v2)
-    assert progress.completion is kept and progress.percent == 100
+    assert progress.completion.version_id == v1_id and progress.percent == 100
+    assert progress.completion.completed_at == kept.completed_at
 
 
 # --------------------------------------------------------------------------- drafts
