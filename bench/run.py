@@ -395,15 +395,22 @@ def csrf_in(html: str) -> str:
 def sign_in(port, email, password, then: str | None = None) -> tuple[str, str | None]:
     """Sign in through the real form (CSRF on); return the session cookie and a CSRF token.
 
+    Like a browser, it follows the sign-in's redirect and keeps the cookie that page sets
+    (the new session's CSRF token is in it).
+
     :param then: a page to open afterwards, whose form's CSRF token is returned
     """
     _status, _location, html, cookie = http_request(port, "GET", "/login")
-    status, _location, _html, new = http_request(
+    status, location, _html, new = http_request(
         port, "POST", "/login", cookie=cookie,
         body={"email": email, "password": password, "csrf_token": csrf_in(html)})
     if status != 302 or not new:
         raise RuntimeError(f"sign-in failed for {email}: {status}")
     cookie, token = new, None
+    if location:
+        _status, _location, _html, newer = http_request(
+            port, "GET", urlsplit(location).path, cookie=cookie)
+        cookie = newer or cookie
     if then:
         _status, _location, html, newer = http_request(port, "GET", then, cookie=cookie)
         cookie, token = newer or cookie, csrf_in(html)

@@ -159,6 +159,7 @@ def register_hooks(app: Flask) -> None:
     from flask_babel import refresh
 
     from portal.security import set_security_headers
+    from portal.sessions import ThrottledSessionInterface
 
     @app.before_request
     def _start_request():
@@ -166,10 +167,14 @@ def register_hooks(app: Flask) -> None:
         # let one request's signed-in user or language leak into the next.
         g.pop("_login_user", None)
         refresh()
-        # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request
+        # (portal.sessions re-signs it as time goes by). Set only when it is not: setting it
+        # marks the session changed, which would sign and send the cookie on every response.
+        if not session.permanent:
+            session.permanent = True
 
     app.after_request(set_security_headers)
+    app.session_interface = ThrottledSessionInterface()
 
 
 def register_commands(app: Flask) -> None:

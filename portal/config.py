@@ -56,6 +56,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(
         minutes=int(os.environ.get("PORTAL_SESSION_MINUTES", "60"))
     )
+    #: An unchanged session's cookie is signed again (moving its deadline) at most this
+    #: often; at most a tenth of the lifetime (portal.sessions).
+    SESSION_REFRESH_SECONDS = 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "7"))

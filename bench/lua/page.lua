@@ -25,6 +25,16 @@ function request()
   return wrk.format("GET", paths[math.random(#paths)])
 end
 
+-- A signed-in visitor keeps the session cookie the portal sends, as a browser does (the
+-- portal signs it again now and then to move its idle deadline: portal/sessions.py).
+function response(status, headers, body)
+  if cookie ~= "" then
+    local sent = headers["Set-Cookie"]
+    local session = sent and string.match(sent, "(session=[^;]*)")
+    if session then wrk.headers["Cookie"] = session end
+  end
+end
+
 function done(summary, latency, requests)
   bench_report(summary, latency)
 end

@@ -15,14 +15,13 @@ The objects answer to the same attribute names as the models (``version.items``,
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
+from portal.cache import app_cache
 from portal.catalog.models import CourseItem, CourseMedia, CourseVersion, MediaBlob
 from portal.extensions import db
 from portal.i18n import pick
@@ -114,37 +113,13 @@ class VersionView:
         return found
 
 
-class _Cache:
-    """A small thread-safe map that forgets its oldest entries past :data:`CACHE_SIZE`."""
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple, VersionView] = {}
-        self.lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> VersionView | None:
-        view = self.entries.get(key)
-        if view is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return view
-
-    def put(self, key: tuple, view: VersionView) -> None:
-        with self.lock:
-            self.entries[key] = view
-            while len(self.entries) > CACHE_SIZE:
-                del self.entries[next(iter(self.entries))]
-
-
-def _cache() -> _Cache:
-    return current_app.extensions.setdefault("portal.frozen_versions", _Cache())
+def _cache():
+    return app_cache("frozen_versions", CACHE_SIZE)
 
 
 def cache_info() -> dict[str, int]:
     """Return the current application's hits, misses and size (for tests and benchmarks)."""
-    cache = _cache()
-    return {"hits": cache.hits, "misses": cache.misses, "size": len(cache.entries)}
+    return _cache().info()
 
 
 def _load(version_id: int) -> VersionView | None:

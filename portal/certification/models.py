@@ -78,6 +78,16 @@ CERTIFICATE_KINDS = ("course", "programme", "facility")
 REQUEST_STATUSES = ("pending", "issued", "declined", "withdrawn")
 
 
+def certificate_status(revoked_at: dt.datetime | None, expires_at: dt.datetime,
+                       now: dt.datetime | None = None) -> str:
+    """Return ``"revoked"``, ``"expired"`` or ``"active"`` for a certificate in this state."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
 class Certificate(TimestampMixin, db.Model):
     """A certificate for a person (a course or a programme) or for a facility (a programme).
 
@@ -163,11 +173,7 @@ class Certificate(TimestampMixin, db.Model):
 
     def status(self, now: dt.datetime | None = None) -> str:
         """Return ``"revoked"``, ``"expired"`` or ``"active"``."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= (now or utcnow()):
-            return "expired"
-        return "active"
+        return certificate_status(self.revoked_at, self.expires_at, now)
 
 
 class CertificationRequest(db.Model):

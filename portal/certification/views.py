@@ -6,14 +6,17 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload, undefer
 
+from portal.cache import app_cache
 from portal.catalog.models import Course
 from portal.certification import services
-from portal.certification.models import Certificate, Programme
+from portal.certification.models import Certificate, Programme, certificate_status
 from portal.db import utcnow
 from portal.extensions import db, limiter
+from portal.facilities.models import Facility
 from portal.forms import EmptyForm
 from portal.security import login_required, public, roles_required
 
@@ -45,13 +48,45 @@ def mine():
     return render_template("certification/mine.html", certificates=certificates)
 
 
+#: What identifies what the verification page says about a certificate: the row's state
+#: (revocation, expiry) and, for a facility certificate, the facility's last change.
+_VERIFY_STATE = (
+    select(Certificate.__table__.c.revoked_at, Certificate.__table__.c.expires_at,
+           Facility.__table__.c.updated_at)
+    .outerjoin(Facility.__table__, Facility.__table__.c.id == Certificate.__table__.c.facility_id)
+    .where(Certificate.__table__.c.code == bindparam("code")))
+#: Verification pages kept per worker (a few KB each).
+VERIFY_CACHE_SIZE = 4096
+
+
 @bp.route("/verify/<code>")
 @public
 @limiter.limit(VERIFY_LIMIT)
 def verify(code: str):
-    """Public check of a certificate: valid, expired or revoked, and what it certifies."""
-    cert = _certificate_or_404(code)
-    return render_template("certification/verify.html", cert=cert, status=cert.status())
+    """Public check of a certificate: valid, expired or revoked, and what it certifies.
+
+    The page's content is rendered once per certificate, state and language, and kept: the
+    key holds everything that can change what it says (a revocation, a renewal's new expiry,
+    the moment it expires, an edit of the facility), so it is never out of date.
+    """
+    if not code or len(code) > 40:
+        abort(404)
+    state = db.session.execute(_VERIFY_STATE, {"code": code}).one_or_none()
+    if state is None:
+        abort(404)
+    revoked_at, expires_at, facility_changed = state
+    status = certificate_status(revoked_at, expires_at)
+    cache = app_cache("verify", VERIFY_CACHE_SIZE)
+    key = (code, str(get_locale() or "vi"), status, revoked_at, expires_at, facility_changed)
+    page = cache.get(key)
+    if page is None:
+        cert = _certificate_or_404(code)
+        page = (cert.serial,
+                Markup(render_template(  # noqa: S704 - our template, autoescaped  # nosec B704
+                    "certification/_verify_body.html", cert=cert, status=status)))
+        cache.put(key, page)
+    serial, body = page
+    return render_template("certification/verify.html", serial=serial, body=body)
 
 
 @bp.route("/verify/<code>.jwt")

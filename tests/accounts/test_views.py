@@ -235,3 +235,27 @@ def test_sessions_expire_after_inactivity(make_app):
 
     time.sleep(2.1)
     assert client.get("/me").status_code == 302  # the signed cookie is too old: signed out
+
+
+def _session_cookie_sent(response) -> bool:
+    return any(v.startswith("session=") for v in response.headers.getlist("Set-Cookie"))
+
+
+def test_an_unchanged_session_is_signed_again_only_now_and_then(make_app):
+    """The idle deadline moves at most every SESSION_REFRESH_SECONDS (not on every page)."""
+    import time
+
+    class QuickRefresh(SuiteConfig):
+        SESSION_REFRESH_SECONDS = 1
+
+    app = make_app(QuickRefresh)
+    with app.app_context():
+        db.create_all()
+        email = create_user("learner").email
+    client = app.test_client()
+    assert login(client, email, PASSWORD).status_code == 302
+    client.get("/me")  # the page's forms put the new session's CSRF token in it
+    assert not _session_cookie_sent(client.get("/me"))
+    time.sleep(1.1)
+    assert _session_cookie_sent(client.get("/me"))  # signed again: the deadline moved
+    assert not _session_cookie_sent(client.get("/me"))

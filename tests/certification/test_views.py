@@ -3,6 +3,7 @@ readiness page, the administrators' review and revocation, the JSON API."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from portal.certification.credentials import verify_token
 from portal.certification.models import Certificate, CertificationRequest, Programme
 from portal.certification.signing import public_jwks
 from portal.extensions import db
+from portal.facilities.models import Facility
 from tests.certification.test_services import finish
 from tests.conftest import SuiteConfig
 from tests.factories import create_facility, create_user, import_courses
@@ -233,10 +235,50 @@ def test_verification_is_rate_limited(make_app):
 def test_verification_pages_run_a_fixed_number_of_queries(client, app, certified,
                                                           count_queries):
     _learner, code = certified
-    client.get(f"/verify/{code}")
+    with count_queries() as first:
+        client.get(f"/verify/{code}")
     with count_queries() as counter:
         client.get(f"/verify/{code}")
-    assert counter.count <= 4, counter.statements
+    assert first.count <= 4, first.statements
+    # Seen once, the page's content is kept: only the certificate's state is read.
+    assert counter.count == 1, counter.statements
+
+
+def test_a_kept_verification_page_shows_a_revocation_at_once(client, runner, app, certified):
+    _learner, code = certified
+    assert "This certificate is valid." in _text(client.get(f"/verify/{code}?lang=en"))
+    assert "This certificate is valid." in _text(client.get(f"/verify/{code}?lang=en"))
+    ok = runner.invoke(args=["certs", "revoke", code, "--reason", "Issued by mistake"])
+    assert ok.exit_code == 0, ok.output
+    page = _text(client.get(f"/verify/{code}?lang=en"))
+    assert "This certificate has been revoked." in page and "Issued by mistake" in page
+
+
+def test_a_kept_verification_page_shows_expiry_and_facility_changes(client, app, certified):
+    _learner, code = certified
+    with app.app_context():
+        facility = create_facility(name="Phòng khám Hòa Bình", licence="PK-0001")
+        programme = db.session.scalar(select(Programme))
+        cert = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        facility_cert = Certificate(
+            serial="DHA-2026-999999", code="facility-code-0000000001", kind="facility",
+            achievement_key="test-facility", facility=facility, programme=programme,
+            holder_name=facility.name, title={"vi": "Cơ sở", "en": "Facility"},
+            issued_at=cert.issued_at, expires_at=cert.expires_at)
+        db.session.add(facility_cert)
+        db.session.commit()
+    page = _text(client.get("/verify/facility-code-0000000001?lang=en"))
+    assert "PK-0001" in page and "This certificate is valid." in page
+    assert "This certificate is valid." in _text(client.get(f"/verify/{code}?lang=en"))
+    with app.app_context():
+        facility = db.session.scalar(select(Facility).where(Facility.licence_number == "PK-0001"))
+        facility.licence_number = "PK-0002"
+        cert = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        cert.issued_at -= datetime.timedelta(days=3 * 365)
+        cert.expires_at = cert.issued_at + datetime.timedelta(days=365)  # long past
+        db.session.commit()
+    assert "PK-0002" in _text(client.get("/verify/facility-code-0000000001?lang=en"))
+    assert "This certificate has expired." in _text(client.get(f"/verify/{code}?lang=en"))
 
 
 def test_jwks_publishes_the_current_key(app):
