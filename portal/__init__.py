@@ -156,7 +156,7 @@ def register_signals(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     """Security headers and session expiry on every request."""
     from flask import g, session
-    from flask_babel import refresh
+    from flask_babel import get_locale, refresh
 
     from portal.security import set_security_headers
     from portal.sessions import ThrottledSessionInterface
@@ -167,6 +167,9 @@ def register_hooks(app: Flask) -> None:
         # let one request's signed-in user or language leak into the next.
         g.pop("_login_user", None)
         refresh()
+        # Settle the language now: asked for the first time after a commit (a flash message
+        # after saving), it would load the signed-in user again just to read their locale.
+        get_locale()
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request
         # (portal.sessions re-signs it as time goes by). Set only when it is not: setting it
         # marks the session changed, which would sign and send the cookie on every response.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 ROLES = ("learner", "manager", "trainer", "admin")
@@ -123,7 +123,9 @@ def set_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure or current_app.config.get("PORTAL_ENV") == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and getattr(current_user, "is_authenticated", False):
-        # Pages for a signed-in person must not be kept by shared caches.
+    if "_user_id" in session:
+        # Pages for a signed-in person must not be kept by shared caches. (Flask-Login's
+        # key in the session, not current_user: after a commit, asking the user object
+        # would load it again just for this.)
         headers.setdefault("Cache-Control", "private, no-store")
     return response

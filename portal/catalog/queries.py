@@ -39,7 +39,7 @@ def get_course_or_404(slug: str, user) -> tuple[Course, CourseVersion]:
 
     Learners and managers get the live (published) version; trainers and administrators
     get the live version too, or the latest version of a course never published.
-    The version's items are loaded with it (one extra query).
+    The version's items are loaded with it (one extra query), without their texts.
 
     :param slug: the course slug from the URL
     :param user: the signed-in user
@@ -55,7 +55,10 @@ def get_course_or_404(slug: str, user) -> tuple[Course, CourseVersion]:
         version_id = version_id or course.versions[-1].id
     version = db.session.scalar(
         select(CourseVersion).where(CourseVersion.id == version_id)
-        .options(selectinload(CourseVersion.items))
+        # Lesson texts are the bulk of a version (tens of KB of JSON) and the pages that use
+        # this (quizzes, marking a lesson read, reports) never show them; the lesson page
+        # reads them through open_course's cache.
+        .options(selectinload(CourseVersion.items).defer(CourseItem.body))
     )
     return course, version
 

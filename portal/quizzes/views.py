@@ -115,10 +115,11 @@ def start(course: str, quiz: str):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(_quiz_url(course_row, quiz))
+    url = _attempt_url(course_row, result.attempt)  # before the commit expires them
     db.session.commit()
     if not result.is_new:
         flash(_("You already have an attempt open: here it is."), "info")
-    return redirect(_attempt_url(course_row, result.attempt))
+    return redirect(url)
 
 
 @bp.route("/<course>/quizzes/<quiz>/attempts/<int:attempt_id>")
@@ -228,6 +229,7 @@ def submit(course: str, quiz: str, attempt_id: int):
         flash(_("This attempt was already submitted; its grade is unchanged."), "info")
         return redirect(_attempt_url(course_row, row))
     result = services.submit_attempt(current_user, row)
+    url = _attempt_url(course_row, row)  # before the commit expires them
     db.session.commit()
     if not result.is_graded:
         flash(_("This attempt was already submitted; its grade is unchanged."), "info")
@@ -238,7 +240,7 @@ def submit(course: str, quiz: str, attempt_id: int):
         flash(_("Your attempt is submitted."), "success")
     if result.completion is not None:
         flash(_("Well done: you have completed this course."), "success")
-    return redirect(_attempt_url(course_row, row))
+    return redirect(url)
 
 
 @bp.route("/<course>/quizzes/<quiz>/attempts/<int:attempt_id>/autosave", methods=["POST"])
