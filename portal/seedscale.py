@@ -473,10 +473,10 @@ class _Generator:
                         "f": tuple(_nfc(m) for m in _MIDDLE_F)}
         self._required = self._required_by_role()
         salt = hashlib.sha256(f"dha-scale-{seed}".encode()).digest()[:16]
-        from argon2 import PasswordHasher
+        from portal.accounts.passwords import strong_hasher
 
         #: One hash for every account (the production cost: signing in checks it).
-        self.password_hash = PasswordHasher().hash(SCALE_PASSWORD, salt=salt)
+        self.password_hash = strong_hasher().hash(SCALE_PASSWORD, salt=salt)
 
     # -- helpers ---------------------------------------------------------------------
 

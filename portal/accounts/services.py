@@ -16,7 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.accounts.models import JOB_ROLES, Invitation, User, new_session_token
-from portal.accounts.passwords import DUMMY_HASH, MIN_LENGTH, check_password, hash_password
+from portal.accounts.passwords import (
+    MIN_LENGTH,
+    check_password,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+)
 from portal.db import utcnow
 from portal.extensions import db
 from portal.facilities.models import Facility
@@ -106,13 +112,15 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User | 
     """
     user = get_user_by_email(email or "")
     if user is None:
-        check_password(DUMMY_HASH, password or "")
+        check_password(dummy_hash(), password or "")
         audit.record("auth.login_failed", ip=ip, email=(email or "")[:254], reason="unknown")
         return None
     if not check_password(user.password_hash, password or "") or not user.is_active:
         reason = "inactive" if user.is_active is False else "password"
         audit.record("auth.login_failed", obj=user, ip=ip, email=user.email, reason=reason)
         return None
+    if needs_rehash(user.password_hash):  # made with older parameters: bring it up to date
+        user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     audit.record("auth.login", actor=user, obj=user, ip=ip)
     return user
