@@ -44,6 +44,8 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "lua"
 BIN = Path(sys.executable).parent
 PORTAL_PORT, CEILING_PORT = 18_180, 18_181
+#: Scenarios that run the quiz flow (bench/lua/quiz.lua).
+QUIZ_FLOWS = ("quiz", "paced")
 
 #: name → (what it is, target as text)
 SCENARIOS = {
@@ -51,6 +53,8 @@ SCENARIOS = {
     "course": ("signed-in course page", ">= 0.5x ceiling, p99 < 100 ms"),
     "lesson": ("signed-in lesson page", ">= 0.5x ceiling, p99 < 100 ms"),
     "quiz": ("quiz attempt: start, take, submit, review", "submit p99 < 150 ms, no errors"),
+    "paced": ("the same quiz flow at a learner's pace: each of 16 learners pauses between steps",
+              "submit p99 < 150 ms, no errors"),
     "facility": ("manager dashboard, 500-person facility", "< 300 ms PG, < 1 s SQLite"),
     "overview": ("national overview (admin)", "< 300 ms PG, < 1 s SQLite"),
     "verify": ("public verification page", ">= 0.5x ceiling"),
@@ -206,6 +210,7 @@ def scenario_urls(app, s: dict) -> dict:
         "course": [f"/courses/{s['course']}"],
         "lesson": [f"/courses/{s['course']}/{s['lesson']}"],
         "quiz": s["quizzes"],
+        "paced": s["quizzes"],
         "facility": [facility],
         "overview": [overview],
         "verify": [f"/verify/{code}" for code in s["codes"]],
@@ -269,6 +274,7 @@ def in_process(args) -> tuple[dict, dict, dict]:
     review, _response = count(quizzer, "get", attempt)
     queries["quiz"] = {"start": counter.count, "take": take, "submit": submit_counter.count,
                        "review": review}
+    queries["paced"] = queries["quiz"]
 
     timings = {}
     with app.app_context():
@@ -628,15 +634,18 @@ def check_attempts(args, subjects, before: int, result: dict) -> dict:
             open_per_quiz[key] = open_per_quiz.get(key, 0) + 1
     lost = [i for i in started if i not in found]
     # Reopened: a start that found the learner's attempt still open (left so by the end of a
-    # previous run) and went back to it, as it should; not a new attempt.
-    reopened = len(started) - len(set(started))
+    # previous run, or of the previous scenario) and went back to it, as it should; not a
+    # new attempt.
+    before, highest_before = before
+    new = {i for i in started if i > highest_before}
+    reopened = len(started) - len(new)
     # In flight: attempts whose start wrk sent but whose answer it had not read at the end.
-    in_flight = len(rows) - before - len(set(started))
+    in_flight = len(rows) - before - len(new)
     doubled = sum(n - 1 for n in open_per_quiz.values() if n > 1) + (
         len(submitted) - len(set(submitted)))
     not_graded = sum(1 for i in submitted if not (found.get(i) and found[i][4] and found[i][5]))
     return {
-        "attempts_started": len(set(started)), "attempts_submitted": len(set(submitted)),
+        "attempts_started": len(new), "attempts_submitted": len(set(submitted)),
         "reopened": reopened, "rows_created": len(rows) - before,
         "in_flight_at_the_end": in_flight, "lost": len(lost), "doubled": doubled,
         "submitted_not_graded": not_graded + ungraded,
@@ -645,7 +654,8 @@ def check_attempts(args, subjects, before: int, result: dict) -> dict:
     }
 
 
-def attempts_of(args, users) -> int:
+def attempts_of(args, users) -> tuple[int, int]:
+    """Return how many attempts *users* have, and the highest attempt id there is."""
     from sqlalchemy import func, select
 
     from portal import create_app
@@ -656,8 +666,9 @@ def attempts_of(args, users) -> int:
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(Attempt)
                                   .where(Attempt.user_id.in_(users)))
+        highest = db.session.scalar(select(func.max(Attempt.id))) or 0
         db.engine.dispose()
-    return count
+    return count, highest
 
 
 # --------------------------------------------------------------------------- the run
@@ -717,7 +728,7 @@ def verdict(name, row, db_kind) -> str:
         return "met" if ratio >= 0.5 and p99 < 100 else "MISSED"
     if name == "verify":
         return "met" if ratio >= 0.5 else "MISSED"
-    if name == "quiz":
+    if name in QUIZ_FLOWS:
         steps = row["steps"]
         ok = steps["submit"]["p99_ms"] < 150 and row["errors"] == 0 and row["integrity"]["ok"]
         return "met" if ok else "MISSED"
@@ -746,7 +757,7 @@ def print_table(result: dict) -> None:
               f"{row['p50_ms']:>7.1f} {row['p90_ms']:>7.1f} {row['p99_ms']:>7.1f} "
               f"{row['errors']:>6} {queries!s:>8} {single:>21} {row['foreign_cpu_pct']:>7.0f}%"
               f"  {row['verdict']}")
-        if name == "quiz":
+        if name in QUIZ_FLOWS:
             for step, figures in row["steps"].items():
                 print(f"  {step:<8} {figures['count']:>6} requests   p50 {figures['p50_ms']:.1f}"
                       f"  p90 {figures['p90_ms']:.1f}  p99 {figures['p99_ms']:.1f} ms")
@@ -779,6 +790,8 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--quiz-users", type=int, default=192,
                         help="learners signed in for the quiz flow (27 attempts each)")
+    parser.add_argument("--think-ms", type=int, default=500,
+                        help="the paced quiz flow: each learner's pause before each step")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--quiet-below", type=float, default=15,
@@ -846,13 +859,14 @@ def main() -> None:
         for name in names:
             log(f"{name}: {', '.join(urls[name][:2])}{' …' if len(urls[name]) > 2 else ''}")
             ceiling_runs, portal_runs, waited = [], [], 0.0
-            if name == "quiz":
+            if name in QUIZ_FLOWS:
                 before = attempts_of(args, subjects["quiz_user_ids"])
                 quiz_log = workdir / "quiz-log"
                 shutil.rmtree(quiz_log, ignore_errors=True)
                 quiz_env = {"BENCH_QUIZ_USERS": str(quiz_file),
                             "BENCH_THREADS": str(args.connections),
-                            "BENCH_QUIZZES": " ".join(urls["quiz"])}
+                            "BENCH_QUIZZES": " ".join(urls["quiz"]),
+                            "BENCH_THINK_MS": str(args.think_ms if name == "paced" else 0)}
                 flow = dict(threads=args.connections, connections=args.connections)
                 for number in range(args.rounds):
                     folder = quiz_log / f"round-{number + 1}"
@@ -920,7 +934,7 @@ def main() -> None:
                             "p99_ms": median(ceiling_runs, "latency_us", "p99") / 1000,
                             "errors": sum(run["error_count"] for run in ceiling_runs)},
             }
-            if name == "quiz":
+            if name in QUIZ_FLOWS:
                 row["steps"] = flow_log["steps"]
                 row["exhausted_quizzes"] = flow_log["exhausted"]
                 row["flows_per_s"] = round(flow_log["steps"]["submit"]["count"]

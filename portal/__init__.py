@@ -25,6 +25,9 @@ def create_app(config=None) -> Flask:
     register_hooks(app)
     register_signals(app)
     register_commands(app)
+    from portal.accounts.passwords import return_large_blocks
+
+    return_large_blocks()  # once per process: Argon2's memory goes back after each sign-in
     return app
 
 

@@ -11,7 +11,11 @@
 --   BENCH_QUIZ_LOG    a folder: each thread writes one line per response there
 --                     ("<step> <microseconds> <status> <attempt id or ->"), since wrk only
 --                     times all requests together (and cannot hand big tables to done());
+--   BENCH_THINK_MS    a pause before each step (0: none; "paced" gives a learner's pace);
 --   BENCH_LUA         the folder of these scripts.
+-- Each request comes on a new connection, as each learner's browser is another client: with
+-- wrk's 16 connections kept open, gunicorn's two workers race to accept them at the start
+-- and one may win them all.
 -- bench/run.py reads the lines: per-step latency, and every attempt id started and submitted,
 -- to check the database: no attempt lost, none doubled, each graded once.
 dofile(os.getenv("BENCH_LUA") .. "/report.lua")
@@ -96,8 +100,16 @@ function init(args)
   out:setvbuf("line")  -- wrk never closes the threads' Lua states: write as we go
 end
 
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0") or 0
+if think > 0 then
+  function delay()  -- wrk waits this long before sending the next request (not timed)
+    return think
+  end
+end
+
 local function form_headers()
-  return {["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded"}
+  return {["Cookie"] = cookie, ["Content-Type"] = "application/x-www-form-urlencoded",
+          ["Connection"] = "close"}
 end
 
 function request()
@@ -111,7 +123,7 @@ function request()
     if answers ~= "" then body = body .. "&" .. answers end
     return wrk.format("POST", attempt_url .. "/submit", form_headers(), body)
   end
-  return wrk.format("GET", attempt_url, {["Cookie"] = cookie})
+  return wrk.format("GET", attempt_url, {["Cookie"] = cookie, ["Connection"] = "close"})
 end
 
 function response(status, headers, body)

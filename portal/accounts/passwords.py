@@ -6,11 +6,14 @@ once add a quarter of a gigabyte to a worker. On top of that, a process computes
 :data:`CONCURRENT_HASHES` hashes at a time, so a burst of sign-ins queues for a few
 milliseconds instead of holding memory and both cores. Hashes made with other parameters
 still verify (the parameters are part of the hash) and are replaced at the next sign-in
-(:func:`needs_rehash`).
+(:func:`needs_rehash`). And :func:`return_large_blocks` makes sure those 19 MiB go back to
+the system once a hash is done.
 """
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import threading
 from functools import cache
 
@@ -27,6 +30,31 @@ _STRONG = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 #: For the test suite only: the same algorithm at minimal cost.
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _TURNS = threading.BoundedSemaphore(CONCURRENT_HASHES)
+
+
+@cache
+def return_large_blocks() -> bool:
+    """Have the C allocator give every block of 1 MiB or more back to the system when freed.
+
+    glibc serves big blocks with mmap and returns them on free, but raises that threshold
+    to the size of the last big block freed: after the first sign-in, Argon2's 19 MiB come
+    from the heap, and each thread's heap keeps them (a worker grew by ~90 MB after a few
+    sign-ins and never shrank). Fixing the threshold (``M_MMAP_THRESHOLD``) turns that off.
+    Called once per process by the app factory; does nothing on another C library.
+
+    :return: whether the setting was made
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the process already runs on
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 1 << 20))
+
+
+#: glibc's malloc.h.
+_M_MMAP_THRESHOLD = -3
 
 
 def _hasher() -> PasswordHasher:
