@@ -41,7 +41,6 @@ class CourseRef:
     id: int
     slug: str
     status: str
-    live_version_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def open_course(slug: str, user) -> tuple[CourseRef, VersionView]:
     row = db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).one_or_none()
     if row is None:
         abort(404)
-    course = CourseRef(row.id, row.slug, row.status, row.live_version_id)
+    course = CourseRef(row.id, row.slug, row.status)
     version_id = row.live_version_id
     # What identifies the content for the cache (see portal.catalog.frozen).
     key = (row.id, row.number, row.content_hash, row.published_at)

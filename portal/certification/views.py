@@ -26,9 +26,14 @@ bp = Blueprint("certification", __name__)
 VERIFY_LIMIT = "60 per minute"
 
 
-def _certificate_or_404(code: str, *, with_token: bool = False) -> Certificate:
+def _check_code(code: str) -> None:
+    """Answer 404 at once for what cannot be a verification code."""
     if not code or len(code) > 40:
         abort(404)
+
+
+def _certificate_or_404(code: str, *, with_token: bool = False) -> Certificate:
+    _check_code(code)
     stmt = select(Certificate).where(Certificate.code == code)
     if with_token:
         stmt = stmt.options(undefer(Certificate.token))
@@ -69,8 +74,7 @@ def verify(code: str):
     key holds everything that can change what it says (a revocation, a renewal's new expiry,
     the moment it expires, an edit of the facility), so it is never out of date.
     """
-    if not code or len(code) > 40:
-        abort(404)
+    _check_code(code)
     state = db.session.execute(_VERIFY_STATE, {"code": code}).one_or_none()
     if state is None:
         abort(404)
