@@ -11,7 +11,6 @@ from portal.catalog.models import MediaBlob
 from portal.catalog.views import media_url
 from portal.certification.models import Certificate
 from portal.extensions import db
-from tests.conftest import SuiteConfig
 from tests.factories import create_user, import_courses
 from tests.reports.helpers import WIFI, complete
 
@@ -100,25 +99,7 @@ def test_hsts_over_https(client, kinds):
         response.close()
 
 
-def test_hsts_in_production_even_behind_a_proxy(make_app, tmp_path, monkeypatch):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-for-this-test")
-
-    class Production(SuiteConfig):
-        PORTAL_ENV = "production"
-        SECRET_KEY = None
-        PORTAL_SIGNING_KEY = pem
-        SESSION_COOKIE_SECURE = True
-        INSTANCE_PATH = str(tmp_path)
-
-    app = make_app(Production)
-    with app.app_context():
-        db.create_all()
-    response = app.test_client().get("/login")
+def test_hsts_in_production_even_behind_a_proxy(production_app):
+    response = production_app.test_client().get("/login")
     assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
     assert_secure_headers(response, "production /login")
