@@ -203,6 +203,11 @@ class Visitor:
             locator.click()
         self.seen(**check)
 
+    def follow_menu(self, label: str, **check) -> None:
+        """Follow the main menu's link *label* (a msgid, shown in this visitor's language)."""
+        self.follow(self.page.get_by_role("navigation", name=self.t("Main")).get_by_role(
+            "link", name=self.t(label), exact=True), **check)
+
     def seen(self, *, kind: str | None = None, axe: bool = True) -> dict:
         """Check the page now shown (see the module's docstring); return what was measured.
 

@@ -31,8 +31,7 @@ def test_admin_reviews_issues_revokes_and_audits(browser, live_url, live_db):
         me = trip.visitor("admin")
         page, t = me.page, me.t
         sign_in(me, admin.email, PASSWORD)
-        me.follow(page.get_by_role("navigation", name=t("Main")).get_by_role(
-            "link", name=t("Administration")))
+        me.follow_menu("Administration")
 
         # The request: the evidence, then the certificate.
         me.follow(page.get_by_role("link", name=t("Certification requests")))

@@ -79,8 +79,7 @@ def test_learner_from_invitation_to_a_verified_certificate(browser, live_url, li
         assert t("Welcome! Your account is ready.") in page.locator(".flashes").inner_text()
 
         # The catalogue, the course, both lessons read.
-        me.follow(page.get_by_role("navigation", name=t("Main")).get_by_role(
-            "link", name=t("Courses"), exact=True))
+        me.follow_menu("Courses")
         me.follow(page.get_by_role("link", name=COURSE[lang]))
         me.follow(page.get_by_role("link", name=t("Start the course")))
         first_lesson = page.url

@@ -33,6 +33,17 @@ def small_png(width: int = 48, height: int = 32) -> bytes:
             + chunk(b"IEND", b""))
 
 
+def add_item(me, kind: str, slug: str, title: str) -> None:
+    """Add a lesson or quiz from the studio's course page and open it."""
+    page = me.page
+    page.locator(f"input[name=kind][value={kind}]").check()
+    page.locator("#slug").fill(slug)
+    page.locator("#title_vi").fill(title)
+    me.follow(page.get_by_role("button", name=me.t("Add"), exact=True))
+    if "/items/" not in page.url:
+        me.follow(page.get_by_role("link", name=title))
+
+
 def test_trainer_builds_previews_and_publishes_a_course(browser, live_url, live_db):
     import_courses()  # the catalogue is not empty: the new course takes its place in it
     trainer = create_user("trainer", name="Cao Thị Giảng")
@@ -42,8 +53,7 @@ def test_trainer_builds_previews_and_publishes_a_course(browser, live_url, live_
         me = trip.visitor("trainer")
         page, t = me.page, me.t
         sign_in(me, trainer.email, PASSWORD)
-        me.follow(page.get_by_role("navigation", name=t("Main")).get_by_role(
-            "link", name=t("Studio")))
+        me.follow_menu("Studio")
 
         # A new course.
         page.locator("#slug").fill(SLUG)
@@ -55,12 +65,7 @@ def test_trainer_builds_previews_and_publishes_a_course(browser, live_url, live_
         assert page.url.endswith(f"/studio/courses/{SLUG}")
 
         # A lesson with a heading, text and an image.
-        page.locator("input[name=kind][value=lesson]").check()
-        page.locator("#slug").fill("ai-duoc-xem")
-        page.locator("#title_vi").fill("Ai được xem hồ sơ")
-        me.follow(page.get_by_role("button", name=t("Add"), exact=True))
-        if "/items/" not in page.url:
-            me.follow(page.get_by_role("link", name="Ai được xem hồ sơ"))
+        add_item(me, "lesson", "ai-duoc-xem", "Ai được xem hồ sơ")
         body = page.locator("#body_vi")
         body.fill("## Nguyên tắc\n\nChỉ người **trực tiếp điều trị** được xem hồ sơ.\n")
         page.locator("#preview-vi strong").wait_for()  # the live preview follows the typing
@@ -80,12 +85,7 @@ def test_trainer_builds_previews_and_publishes_a_course(browser, live_url, live_
 
         # A quiz with one true-or-false question.
         me.goto(f"/studio/courses/{SLUG}")
-        page.locator("input[name=kind][value=quiz]").check()
-        page.locator("#slug").fill("kiem-tra")
-        page.locator("#title_vi").fill("Kiểm tra nhanh")
-        me.follow(page.get_by_role("button", name=t("Add"), exact=True))
-        if "/items/" not in page.url:
-            me.follow(page.get_by_role("link", name="Kiểm tra nhanh"))
+        add_item(me, "quiz", "kiem-tra", "Kiểm tra nhanh")
         page.locator("#new-type").select_option("true_false")
         me.follow(page.get_by_role("button", name=t("Add a question")))
         page.locator("#name").fill("nguoi-dieu-tri")
