@@ -34,6 +34,30 @@ def can_preview(user) -> bool:
     return getattr(user, "role", None) in PREVIEW_ROLES
 
 
+def _is_live(status: str, live_version_id: int | None) -> bool:
+    return status == "published" and live_version_id is not None
+
+
+def _version_shown(course_id: int, status: str, live_version_id: int | None, user) -> int:
+    """Return the id of the version of a course *user* reads, or abort with 404.
+
+    Everyone reads the live version of a published course. Trainers and administrators may
+    also open a course that is not published: its live version, else its latest one.
+    """
+    if _is_live(status, live_version_id):
+        return live_version_id
+    if not can_preview(user):
+        abort(404)
+    if live_version_id is not None:
+        return live_version_id
+    latest = db.session.scalar(
+        select(CourseVersion.id).where(CourseVersion.course_id == course_id)
+        .order_by(CourseVersion.number.desc()).limit(1))
+    if latest is None:
+        abort(404)
+    return latest
+
+
 def get_course_or_404(slug: str, user) -> tuple[Course, CourseVersion]:
     """Return the course called *slug* and the version *user* reads, or abort with 404.
 
@@ -48,11 +72,7 @@ def get_course_or_404(slug: str, user) -> tuple[Course, CourseVersion]:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         abort(404)
-    version_id = course.live_version_id
-    if course.status != "published" or version_id is None:
-        if not can_preview(user) or not course.versions:
-            abort(404)
-        version_id = version_id or course.versions[-1].id
+    version_id = _version_shown(course.id, course.status, course.live_version_id, user)
     version = db.session.scalar(
         select(CourseVersion).where(CourseVersion.id == version_id)
         # Lesson texts are the bulk of a version (tens of KB of JSON) and the pages that use
@@ -83,8 +103,8 @@ _COURSE_BY_SLUG = _course_by_slug()
 def open_course(slug: str, user) -> tuple[CourseRef, VersionView]:
     """Return the course called *slug* and the version *user* reads, for the pages that show it.
 
-    The same rules as :func:`get_course_or_404`, in one statement when the version is
-    published (its content then comes from the process's cache: see
+    The same rules as :func:`get_course_or_404` (:func:`_version_shown`), in one statement
+    when the version is published (its content then comes from the process's cache: see
     :mod:`portal.catalog.frozen`).
 
     :raises NotFound: no such course, or one *user* may not see
@@ -93,19 +113,11 @@ def open_course(slug: str, user) -> tuple[CourseRef, VersionView]:
     if row is None:
         abort(404)
     course = CourseRef(row.id, row.slug, row.status)
-    version_id = row.live_version_id
-    # What identifies the content for the cache (see portal.catalog.frozen).
-    key = (row.id, row.number, row.content_hash, row.published_at)
-    if course.status != "published" or version_id is None:
-        if not can_preview(user):
-            abort(404)
-        key = None  # previews are read afresh
-        if version_id is None:
-            version_id = db.session.scalar(
-                select(CourseVersion.id).where(CourseVersion.course_id == course.id)
-                .order_by(CourseVersion.number.desc()).limit(1))
-            if version_id is None:
-                abort(404)
+    version_id = _version_shown(row.id, row.status, row.live_version_id, user)
+    # What identifies the content for the cache (see portal.catalog.frozen); previews of
+    # what learners cannot see are read afresh.
+    key = (row.id, row.number, row.content_hash, row.published_at) \
+        if _is_live(row.status, row.live_version_id) else None
     version = version_view(version_id, key)
     if version is None:
         abort(404)
