@@ -11,8 +11,9 @@ from portal.quizzes.gift import GiftError, parse_gift, write_gift
 from portal.quizzes.questions import Answer, MatchPair, NumericAnswer, Question, clean_text
 from tests.conftest import need
 
-#: Moodle's example file, kept next to the repository (DESIGN.md, "Course files").
-MOODLE_EXAMPLES = Path(__file__).resolve().parents[3] / "shared/standards/gift-examples.txt"
+#: Moodle's example file (../shared/standards/gift-examples.txt, copied into the fixtures so
+#: that the suite needs nothing outside the repository: tests/fixtures/gift/README.md).
+MOODLE_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures/gift/moodle-examples.txt"
 
 
 def read(text):
